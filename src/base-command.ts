@@ -1,0 +1,160 @@
+import { Command, Flags } from '@oclif/core'
+
+import { ExitStatus, WasmctlError, isWasmctlError } from './errors.js'
+import { createLogger, debugFromEnv, type LogLevel, type Logger, writeStdout } from './ui/output.js'
+import { createSpinner, type Spinner } from './ui/spinner.js'
+
+/**
+ * The one oclif subclass. It owns the JSON envelope, the mapping of errors to exit codes, and
+ * Ctrl-C: commands only parse flags, call a domain function and return (or render) its result.
+ *
+ * JSON mode: stdout carries exactly one document,
+ *   {"status":0,"result":{...},"warnings":[]}  or  {"status":N,"error":{"code","message","hints"}}.
+ * Human mode: the result on stdout, everything else on stderr, errors as one line plus hints.
+ */
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    'log-level': Flags.option({
+      options: ['error', 'warn', 'info', 'debug'] as const,
+      description: 'How much to print on stderr; debug also shows stack traces.',
+      helpGroup: 'GLOBAL',
+      env: 'WASMCTL_LOG_LEVEL',
+    })(),
+  }
+
+  protected logger!: Logger
+  private readonly warnings: string[] = []
+  private readonly abortController = new AbortController()
+  private jsonPrinted = false
+  private signalHandler?: (signal: NodeJS.Signals) => void
+
+  /** Fires on the first Ctrl-C / SIGTERM; pass it to every long operation. */
+  protected get signal(): AbortSignal {
+    return this.abortController.signal
+  }
+
+  protected get json(): boolean {
+    return this.jsonEnabled()
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    this.logger = createLogger(this.resolveLogLevel())
+    this.signalHandler = (signal) => this.onSignal(signal)
+    process.on('SIGINT', this.signalHandler)
+    process.on('SIGTERM', this.signalHandler)
+  }
+
+  /** Human-mode output of the result; in JSON mode the returned result is printed instead. */
+  protected print(text: string): void {
+    if (!this.json) writeStdout(text)
+  }
+
+  protected async spinner(): Promise<Spinner> {
+    return createSpinner({ json: this.json, quiet: !this.logger.enabled('info') })
+  }
+
+  override warn(input: string | Error): string | Error {
+    const message = typeof input === 'string' ? input : input.message
+    if (this.json) this.warnings.push(message)
+    else this.logger.warn(message)
+    return input
+  }
+
+  override logJson(json: unknown): void {
+    if (this.jsonPrinted) return
+    this.jsonPrinted = true
+    writeStdout(JSON.stringify(json, null, 2))
+  }
+
+  override toSuccessJson(result: unknown): unknown {
+    return { status: ExitStatus.ok, result, warnings: this.warnings }
+  }
+
+  override toErrorJson(error: unknown): unknown {
+    const wasmctlError = toWasmctlError(error)
+    return { status: wasmctlError.exit, error: wasmctlError.toJSON() }
+  }
+
+  override async catch(error: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
+    // this.exit(n) and oclif's own exits are not failures to report.
+    if (error?.code === 'EEXIT') throw error
+    const wasmctlError = toWasmctlError(error)
+    process.exitCode = wasmctlError.exit
+    if (this.json) {
+      this.logJson(this.toErrorJson(wasmctlError))
+    } else {
+      process.stderr.write(`Error: ${wasmctlError.message} (${wasmctlError.code})\n`)
+      for (const hint of wasmctlError.hints) process.stderr.write(`  hint: ${hint}\n`)
+    }
+    if (this.logger?.enabled('debug') || (!this.logger && debugFromEnv())) {
+      const original = wasmctlError.cause ?? error
+      process.stderr.write(`${(original as Error)?.stack ?? String(original)}\n`)
+    }
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    if (this.signalHandler) {
+      process.off('SIGINT', this.signalHandler)
+      process.off('SIGTERM', this.signalHandler)
+    }
+    await super.finally(error)
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    if (this.abortController.signal.aborted) this.exitInterrupted(signal)
+    this.abortController.abort(new WasmctlError('INTERRUPTED', `interrupted by ${signal}`))
+    // Long operations watch `this.signal` and clean up (temp files, child processes) within
+    // moments; a command that does not watch it is stopped here after a short grace period.
+    setTimeout(() => this.exitInterrupted(signal), 3000).unref()
+  }
+
+  private exitInterrupted(signal: NodeJS.Signals): never {
+    if (this.json) this.logJson(this.toErrorJson(new WasmctlError('INTERRUPTED', `interrupted by ${signal}`)))
+    else process.stderr.write(`\nInterrupted (${signal}).\n`)
+    process.exit(ExitStatus.interrupted)
+  }
+
+  private resolveLogLevel(): LogLevel {
+    const index = this.argv.findIndex((arg) => arg === '--log-level' || arg.startsWith('--log-level='))
+    const fromArgv = index === -1 ? undefined : this.argv[index].includes('=') ? this.argv[index].split('=')[1] : this.argv[index + 1]
+    const level = fromArgv ?? process.env.WASMCTL_LOG_LEVEL
+    if (level === 'error' || level === 'warn' || level === 'info' || level === 'debug') return level
+    return debugFromEnv() ? 'debug' : this.jsonEnabled() ? 'warn' : 'info'
+  }
+}
+
+/** Maps anything thrown to a WasmctlError: oclif parse errors are usage errors, the rest is a bug. */
+export function toWasmctlError(error: unknown): WasmctlError {
+  if (isWasmctlError(error)) return error
+  const err = error as Error & { parse?: unknown; oclif?: { exit?: number }; code?: string; name?: string }
+  if (err && typeof err === 'object' && ('parse' in err || err.oclif?.exit === 2)) {
+    const lines = String(err.message)
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !/^see more help/i.test(line))
+    return new WasmctlError('USAGE', lines.join(' '), { cause: error, hints: ['run the command with --help to see its usage'] })
+  }
+  if (err?.name === 'AbortError' || err?.code === 'ABORT_ERR') {
+    return new WasmctlError('INTERRUPTED', 'interrupted', { cause: error })
+  }
+  if (err && typeof err === 'object' && typeof err.oclif?.exit === 'number' && err.message) {
+    // Errors oclif raises itself (this.error, unknown topic) are reported as usage problems.
+    return new WasmctlError('USAGE', err.message.split('\n')[0], { cause: error })
+  }
+  return new WasmctlError('INTERNAL', `internal error: ${err?.message ?? String(error)}`, {
+    cause: error,
+    hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'],
+  })
+}
+
+/** A flag default read from the first of several environment variables (WASMCTL_* and wash's names). */
+export function fromEnv(...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = process.env[name]
+    if (value !== undefined && value !== '') return value
+  }
+  return undefined
+}
