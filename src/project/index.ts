@@ -1,2 +1,3 @@
 export * from './schema.js'
+export { projectArtifacts } from './artifacts.js'
 export { findProject, findProjectFile, loadProject, parseProject, readProject, type LoadProjectOptions } from './load.js'
