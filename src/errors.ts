@@ -21,7 +21,7 @@ export type ExitStatusValue = (typeof ExitStatus)[keyof typeof ExitStatus]
  */
 export const ErrorCodes = {
   // generic
-  INPUT_REQUIRED: ExitStatus.usage,
+  INPUT_REQUIRED: ExitStatus.failed,
   INPUT_INVALID: ExitStatus.usage,
   USAGE: ExitStatus.usage,
   INTERRUPTED: ExitStatus.interrupted,
@@ -58,6 +58,7 @@ export const ErrorCodes = {
   BUILD_NOT_COMPONENT: ExitStatus.failed,
   BUILD_WIT_MISSING: ExitStatus.failed,
   BUILD_LANGUAGE_UNKNOWN: ExitStatus.failed,
+  BUILD_WORLD_MISMATCH: ExitStatus.failed,
   // OCI
   OCI_REFERENCE_INVALID: ExitStatus.usage,
   OCI_AUTH_FAILED: ExitStatus.failed,

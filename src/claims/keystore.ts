@@ -1,0 +1,188 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import writeFileAtomic from 'write-file-atomic'
+
+import { fsError, WasmctlError } from '../errors.js'
+import { findProject } from '../project/load.js'
+import type { Project } from '../project/schema.js'
+import { KeyPair, type KeyType } from './nkeys.js'
+
+/**
+ * The key directory, laid out as wash lays it out: one `<name>.nk` file per key holding only the
+ * seed (no newline), files 0600 in a 0700 folder, account keys named `<user>_account`, component
+ * keys `<stem>_module`. Seeds never leave this module except through `KeyPair.seed`.
+ */
+
+export const KEY_FILE_EXTENSION = '.nk'
+
+/** Help text of every command's `--keys-directory` flag. */
+export const KEYS_DIRECTORY_HELP = 'Key directory (default: WASMCTL_KEYS, WASH_KEYS, [component] key_directory, ~/.wash/keys).'
+
+export interface ResolveKeyDirectoryOptions {
+  /** `--keys-directory`. */
+  flag?: string
+  project?: Project
+  /** Look for a wasmcloud.toml at or above `cwd` when neither a flag, the environment nor `project` decides. */
+  lookupProject?: boolean
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+}
+
+/** `--keys-directory` > `WASMCTL_KEYS` / `WASH_KEYS` > `[component] key_directory` > `~/.wash/keys`. */
+export function resolveKeyDirectory(opts: ResolveKeyDirectoryOptions = {}): string {
+  const env = opts.env ?? process.env
+  const cwd = opts.cwd ?? process.cwd()
+  const given = [opts.flag, env.WASMCTL_KEYS, env.WASH_KEYS].find((value) => value !== undefined && value !== '')
+  if (given !== undefined) return path.resolve(cwd, expandHome(given))
+  const project = opts.project ?? (opts.lookupProject ? findProject({ cwd }) : undefined)
+  if (project?.component.keyDirectory) return project.component.keyDirectory
+  return path.join(os.homedir(), '.wash', 'keys')
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p
+}
+
+/** wash's key name: `<stem>_<type>`, where an account's stem is the user name. */
+export function defaultKeyName(type: KeyType, stem: string): string {
+  return `${type === 'account' ? accountStem() : stem}_${type}`
+}
+
+function accountStem(): string {
+  // wash reads $USER and falls back to "user".
+  const user = process.env.USER
+  return user !== undefined && user !== '' ? user : 'user'
+}
+
+/** `foo.wasm` -> `foo` (the file stem wash names module keys after). */
+export function fileStem(file: string): string {
+  const base = path.basename(file)
+  const dot = base.lastIndexOf('.')
+  return dot > 0 ? base.slice(0, dot) : base
+}
+
+export function keyFilePath(directory: string, name: string): string {
+  return path.join(directory, `${name}${KEY_FILE_EXTENSION}`)
+}
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/
+
+export function checkKeyName(name: string): void {
+  if (!KEY_NAME.test(name) || name.includes('..')) {
+    throw new WasmctlError('INPUT_INVALID', `invalid key name "${name}"`, {
+      hints: ['use letters, digits, "_", "-", "." or "@" (the file is <name>.nk in the key directory)'],
+    })
+  }
+}
+
+/** Creates the directory 0700 (and tightens an existing one, as wash does when it saves). */
+export function ensureKeyDirectory(directory: string): void {
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 })
+    if ((statSync(directory).mode & 0o077) !== 0) chmodSync(directory, 0o700)
+  } catch (error) {
+    throw fsError(error, 'create the key directory', directory)
+  }
+}
+
+/** Stores a seed as `<dir>/<name>.nk`, 0600, atomically; refuses to replace a key unless asked. */
+export async function saveKey(directory: string, name: string, key: KeyPair, options: { overwrite?: boolean } = {}): Promise<string> {
+  checkKeyName(name)
+  ensureKeyDirectory(directory)
+  const file = keyFilePath(directory, name)
+  if (!options.overwrite && existsSync(file)) {
+    throw new WasmctlError('KEY_EXISTS', `a key named "${name}" already exists at ${file}`, {
+      hints: ['choose another name, or delete the file first if you really mean to replace that key'],
+    })
+  }
+  try {
+    await writeFileAtomic(file, key.seed, { mode: 0o600 })
+  } catch (error) {
+    throw fsError(error, 'write the key file', file)
+  }
+  return file
+}
+
+/** Reads a seed file; a trailing newline from a hand edit is tolerated. */
+export function readSeedFile(file: string): KeyPair {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw fsError(error, 'read the key file', file)
+  }
+  try {
+    return KeyPair.fromSeed(text.trim())
+  } catch (error) {
+    const wasmctlError = error as WasmctlError
+    throw new WasmctlError('KEY_INVALID', `${file} does not hold a valid seed: ${wasmctlError.message}`, {
+      cause: error,
+      hints: ['a .nk file holds exactly one nkeys seed (58 characters starting with S)'],
+      details: wasmctlError.details,
+    })
+  }
+}
+
+export function loadKey(directory: string, name: string): KeyPair {
+  checkKeyName(name)
+  const file = keyFilePath(directory, name)
+  if (!existsSync(file)) {
+    throw new WasmctlError('KEY_NOT_FOUND', `no key named "${name}" in ${directory}`, {
+      hints: ['list the keys with `wasmctl keys list`, or create one with `wasmctl keys gen <type> --save <name>`'],
+    })
+  }
+  return readSeedFile(file)
+}
+
+export interface StoredKey {
+  name: string
+  file: string
+  type?: KeyType
+  publicKey?: string
+  /** Why the file could not be read as a key. */
+  error?: string
+}
+
+/** Every `.nk` file in the directory with its public key; never the seeds. */
+export function listKeys(directory: string): StoredKey[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(directory)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw fsError(error, 'read the key directory', directory)
+  }
+  return entries
+    .filter((entry) => entry.endsWith(KEY_FILE_EXTENSION))
+    .sort()
+    .map((entry) => {
+      const file = path.join(directory, entry)
+      const name = entry.slice(0, -KEY_FILE_EXTENSION.length)
+      try {
+        const key = readSeedFile(file)
+        return { name, file, type: key.type, publicKey: key.publicKey }
+      } catch (error) {
+        return { name, file, error: (error as Error).message }
+      }
+    })
+}
+
+/** Names `wasmctl keys gen` accepts: the nkey types plus `component`, wasmCloud's name for a module key. */
+export const KEY_TYPE_NAMES = ['account', 'module', 'component', 'service', 'operator', 'server', 'cluster', 'user'] as const
+
+export interface GeneratedKey {
+  type: KeyType
+  publicKey: string
+  seed: string
+  /** Where it was saved, with `save`. */
+  file?: string
+}
+
+/** `wasmctl keys gen`: a new key pair, optionally saved as `<name>.nk` in the key directory. */
+export async function generateKey(options: { type: (typeof KEY_TYPE_NAMES)[number]; save?: string; keysDirectory?: string }): Promise<GeneratedKey> {
+  const key = KeyPair.generate(options.type === 'component' ? 'module' : options.type)
+  const file = options.save === undefined ? undefined : await saveKey(options.keysDirectory ?? resolveKeyDirectory(), options.save, key)
+  return { type: key.type, publicKey: key.publicKey, seed: key.seed, file }
+}
