@@ -1,4 +1,4 @@
-import { WasmctlError } from '../errors.js'
+import { interrupted, WasmctlError } from '../errors.js'
 import { isInteractive } from './tty.js'
 
 /**
@@ -17,13 +17,23 @@ function required(flag: string, what: string): WasmctlError {
   })
 }
 
+/** Ctrl-C at a prompt is an interruption (exit 130), not a crash: inquirer throws ExitPromptError. */
+async function asked<T>(question: () => Promise<T>): Promise<T> {
+  try {
+    return await question()
+  } catch (error) {
+    if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') throw interrupted('prompt')
+    throw error
+  }
+}
+
 export async function promptText(
   context: PromptContext,
   options: { flag: string; message: string; default?: string; validate?: (value: string) => string | true },
 ): Promise<string> {
   if (!isInteractive(context)) throw required(options.flag, options.message)
   const { input } = await import('@inquirer/prompts')
-  return input({ message: options.message, default: options.default, validate: options.validate })
+  return asked(() => input({ message: options.message, default: options.default, validate: options.validate }))
 }
 
 export async function promptSelect<T extends string>(
@@ -32,7 +42,7 @@ export async function promptSelect<T extends string>(
 ): Promise<T> {
   if (!isInteractive(context)) throw required(options.flag, options.message)
   const { select } = await import('@inquirer/prompts')
-  return select({ message: options.message, choices: options.choices, default: options.default })
+  return asked(() => select({ message: options.message, choices: options.choices, default: options.default }))
 }
 
 export async function promptConfirm(
@@ -41,7 +51,7 @@ export async function promptConfirm(
 ): Promise<boolean> {
   if (!isInteractive(context)) throw required(options.flag, options.message)
   const { confirm } = await import('@inquirer/prompts')
-  return confirm({ message: options.message, default: options.default })
+  return asked(() => confirm({ message: options.message, default: options.default }))
 }
 
 /** Throws INPUT_REQUIRED up front, for values a command cannot do without and cannot ask for. */
