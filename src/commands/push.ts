@@ -1,0 +1,46 @@
+import { Args, Flags } from '@oclif/core'
+
+import { BaseCommand } from '../base-command.js'
+import { projectDirFlag, registryAccess, registryFlags } from '../flags.js'
+import { transferReporter } from '../ui/progress.js'
+
+export default class Push extends BaseCommand {
+  static override description = 'Push a component to an OCI registry as a CNCF wasm artifact.'
+  static override examples = ['<%= config.bin %> push ghcr.io/acme/hello:0.1.0', '<%= config.bin %> push 127.0.0.1:5000/demo/hello:0.1.0 build/hello_s.wasm --insecure']
+  static override args = {
+    ref: Args.string({ description: 'registry/repository:tag', required: true }),
+    file: Args.string({ description: 'Component to push (default: the project\'s signed build output).' }),
+  }
+  static override flags = {
+    ...registryFlags,
+    annotation: Flags.string({ char: 'a', description: 'Manifest annotation key=value (repeatable).', multiple: true }),
+    'project-dir': projectDirFlag,
+  }
+
+  async run() {
+    const { args, flags } = await this.parse(Push)
+    const { findProject } = await import('../project/index.js')
+    const { parseAnnotations, pushComponent } = await import('../oci/push.js')
+    const project = findProject({ projectDir: flags['project-dir'] })
+    const spinner = await this.spinner()
+    spinner.start(`Pushing to ${args.ref}`)
+    try {
+      const result = await pushComponent({
+        reference: args.ref,
+        registry: flags.registry,
+        file: args.file,
+        project,
+        annotations: parseAnnotations(flags.annotation),
+        allowLatest: flags['allow-latest'],
+        ...(await registryAccess(flags)),
+        signal: this.signal,
+        onEvent: transferReporter(this.logger, spinner),
+      })
+      spinner.stop()
+      this.print(result.reference)
+      return result
+    } finally {
+      spinner.stop()
+    }
+  }
+}
