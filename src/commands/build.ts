@@ -1,0 +1,62 @@
+import { Flags } from '@oclif/core'
+
+import { BaseCommand, fromEnv } from '../base-command.js'
+import { buildProject } from '../build/build.js'
+import { describeBuildEvent, formatBuildResult } from '../build/report.js'
+import { KEYS_DIRECTORY_HELP } from '../claims/keystore.js'
+import { projectDirFlag } from '../flags.js'
+import { loadProject } from '../project/load.js'
+import { stderrIsTTY } from '../ui/tty.js'
+
+export default class Build extends BaseCommand {
+  static override description =
+    "Build the project's component with its language toolchain, check it, and sign it (like `wash build`). A build with no changes returns the previous artifact."
+  static override examples = [
+    '<%= config.bin %> build',
+    '<%= config.bin %> build --json | jq -r .result.artifact',
+    '<%= config.bin %> build --build-only',
+  ]
+
+  static override flags = {
+    'build-only': Flags.boolean({ description: 'Build without signing.', exclusive: ['sign-only'] }),
+    'sign-only': Flags.boolean({ description: 'Sign the last build without building again.', exclusive: ['build-only'] }),
+    'no-cache': Flags.boolean({ description: 'Run the toolchain even when nothing changed since the last build.' }),
+    issuer: Flags.string({ char: 'i', description: 'Account seed, or a file holding it (also WASH_ISSUER_KEY). Default: <user>_account.nk.', env: 'WASMCTL_ISSUER_KEY' }),
+    subject: Flags.string({ char: 's', description: 'Module seed, or a file holding it (also WASH_SUBJECT_KEY). Default: <name>_module.nk.', env: 'WASMCTL_SUBJECT_KEY' }),
+    'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP }),
+    'disable-keygen': Flags.boolean({ description: 'Fail instead of generating missing signing keys.' }),
+    'project-dir': projectDirFlag,
+  }
+
+  async run() {
+    const { flags } = await this.parse(Build)
+    const project = loadProject({ projectDir: flags['project-dir'] })
+    const prefixOutput = stderrIsTTY()
+    const showOutput = this.logger.level !== 'error'
+    const result = await buildProject(project, {
+      buildOnly: flags['build-only'],
+      signOnly: flags['sign-only'],
+      noCache: flags['no-cache'],
+      componentizeCache: fromEnv('WASMCTL_COMPONENTIZE_CACHE'),
+      signing: {
+        keysDirectory: flags['keys-directory'],
+        issuer: flags.issuer ?? fromEnv('WASH_ISSUER_KEY'),
+        subject: flags.subject ?? fromEnv('WASH_SUBJECT_KEY'),
+        disableKeygen: flags['disable-keygen'],
+      },
+      signal: this.signal,
+      onEvent: (event) => {
+        // Toolchain output is the build log: always on stderr, so --json keeps stdout clean.
+        if (event.type === 'output') {
+          if (showOutput) process.stderr.write(`${prefixOutput ? `[${event.tool}] ` : ''}${event.line}\n`)
+          return
+        }
+        const line = describeBuildEvent(event)
+        if (line?.level === 'warn') this.warn(line.text)
+        else if (line) this.logger[line.level](line.text)
+      },
+    })
+    this.print(formatBuildResult(result))
+    return result
+  }
+}
