@@ -1,0 +1,69 @@
+import { Args, Flags } from '@oclif/core'
+
+import { BaseCommand } from '../base-command.js'
+import { projectDirFlag, registryAccess, registryFlags } from '../flags.js'
+import { writeStdout } from '../ui/output.js'
+
+const many = (description: string) => Flags.string({ description, multiple: true })
+// A reference runs as pulled, `latest` included (as `inspect` does): nothing is published.
+const { 'allow-latest': _allowLatest, ...pullFlags } = registryFlags
+
+export default class Up extends BaseCommand {
+  static override summary = 'Run a component with the embedded host: serve a wasi:http component, or run a wasi:cli command.'
+  static override description =
+    'Serves a wasi:http/incoming-handler component on 127.0.0.1 with a fresh state for every request, or runs a wasi:cli/run component as a command (`wasmctl up app.wasm -- args`, exiting with its status). The component gets only what it imports and you allow: no host files, environment or network unless granted. Without an argument, runs the project build output. With --json, one JSON event per line (host.ready, request, error, log, ...).'
+  static override examples = [
+    '<%= config.bin %> up build/hello_s.wasm --port 0',
+    '<%= config.bin %> up ghcr.io/acme/hello:0.1.0 --require-signed',
+    '<%= config.bin %> up tool.wasm --dir ./data::/data --env GREETING=hi -- input.txt',
+  ]
+  static override strict = false
+  static override args = { component: Args.string({ description: 'A .wasm file or an OCI reference (default: the project build output).' }) }
+  static override flags = {
+    port: Flags.integer({ char: 'p', description: 'Port to listen on (0 picks a free one). Default: [dev] port, else 8000.', min: 0, max: 65535, env: 'WASMCTL_PORT' }),
+    address: Flags.string({ description: 'Address to listen on. Default: [dev] address, else 127.0.0.1.', env: 'WASMCTL_ADDRESS' }),
+    timeout: Flags.string({ description: 'Longest a request may run (30s, 500ms, 2m). Default: [dev] timeout_ms, else 30s.', env: 'WASMCTL_TIMEOUT' }),
+    workers: Flags.integer({ description: 'Worker threads serving requests. Default: one per CPU core.', min: 1 }),
+    'allow-http': many('Host the component may call through wasi:http (host, host:port, *.domain or *).'),
+    env: many('Environment variable the component sees (KEY=VALUE).'),
+    dir: many('Host directory the component may use (HOST::GUEST).'),
+    config: many('wasi:config value (KEY=VALUE).'),
+    'require-signed': Flags.boolean({ description: 'Refuse components without valid signed claims.' }),
+    'allowed-issuer': many('Account key allowed to have signed the component (repeatable).'),
+    'project-dir': projectDirFlag,
+    ...pullFlags,
+    // -p is --port here (as in `dev`), not the registry password.
+    password: Flags.string({ description: 'Registry password or token.', env: 'WASMCTL_REG_PASSWORD' }),
+  }
+
+  async run(): Promise<void> {
+    const { args, flags, argv } = await this.parse(Up)
+    const { formatHostEvent, runUp } = await import('../host/index.js')
+    const { findProject } = await import('../project/index.js')
+    const project = findProject({ projectDir: flags['project-dir'] })
+    // `up -- a b` names no component, though oclif takes `a` for one.
+    const dash = this.argv.indexOf('--')
+    const input = dash === -1 || this.argv.slice(0, dash).includes(args.component ?? '') ? args.component : undefined
+    const { exitCode } = await runUp({
+      input,
+      args: dash === -1 ? argv.slice(input === undefined ? 0 : 1).map(String) : this.argv.slice(dash + 1),
+      project,
+      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'] },
+      pull: { registry: flags.registry, projectCredentialsFile: project?.registry.credentials, signal: this.signal, ...(await registryAccess(flags)) },
+      stdoutFd: this.json ? 2 : 1,
+      signal: this.signal,
+      onEvent: (event) => {
+        if (this.json) return writeStdout(JSON.stringify(event))
+        const line = formatHostEvent(event, this.logger.enabled('debug'))
+        if (line?.stream === 'stdout') writeStdout(line.text)
+        else if (line) this.logger.info(line.text)
+      },
+    })
+    process.exitCode = exitCode
+  }
+
+  /** NDJSON: a failure is one more line, never a pretty-printed block. */
+  override logJson(json: unknown): void {
+    writeStdout(JSON.stringify(json))
+  }
+}

@@ -1,0 +1,31 @@
+import type { HostEvent } from './events.js'
+
+/**
+ * How `up` shows host events to a person: the URL on stdout (it is the result), everything else on
+ * stderr, one line each. Returns undefined for events not shown at the given verbosity.
+ */
+export function formatHostEvent(event: HostEvent, verbose = false): { stream: 'stdout' | 'stderr'; text: string } | undefined {
+  switch (event.event) {
+    case 'host.ready':
+      return { stream: 'stdout', text: `Serving ${event.component} at ${event.url}` }
+    case 'component.loaded': {
+      const how = event.snapshot ? 'instances reset from a snapshot' : 'a fresh instance per request'
+      const text = `Loaded ${event.name} (${event.digest.slice(0, 19)}) in ${event.loadMs} ms${event.transpiled ? '' : ' (cached)'}, ${event.workers} workers, ${how}`
+      return verbose ? { stream: 'stderr', text } : undefined
+    }
+    case 'request':
+      return { stream: 'stderr', text: `${event.method} ${event.path} ${event.status} ${event.durationMs} ms` }
+    case 'error':
+      return { stream: 'stderr', text: `error: ${event.method ? `${event.method} ${event.path}: ` : ''}${event.message}` }
+    case 'log': {
+      const level = event.level === 'stdout' || event.level === 'stderr' ? '' : `${event.level.toUpperCase()} `
+      return { stream: 'stderr', text: `[${event.component}] ${level}${event.context ? `${event.context}: ` : ''}${event.message}` }
+    }
+    case 'instance.replaced':
+      return verbose ? { stream: 'stderr', text: `[${event.component}] instance replaced (${event.reason === 'failure' ? 'after a failure' : 'could not be reset'})` } : undefined
+    case 'host.closed':
+      return verbose ? { stream: 'stderr', text: 'Stopped.' } : undefined
+    case 'command.exit':
+      return verbose ? { stream: 'stderr', text: `${event.component} exited with status ${event.exitCode}` } : undefined
+  }
+}

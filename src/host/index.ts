@@ -1,0 +1,8 @@
+export { createHost, type Host, type HostOptions } from './server.js'
+export type { HostEvent } from './events.js'
+export { formatHostEvent } from './format.js'
+export { runCommandComponent, type RunCommandOptions } from './command.js'
+export { loadComponent, readComponentFile, type ComponentInput, type LoadedComponent, type TrustSettings } from './load.js'
+export { resolveComponentSource, type ResolveSourceOptions } from './source.js'
+export { parseDir, parseDuration, parsePairs, resolveHostOptions, type HostFlags, type ResolvedHostOptions } from './settings.js'
+export { runUp, type RunUpOptions } from './up.js'

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+
+import { assertTrusted } from '../claims/index.js'
+import { fsError, WasmctlError } from '../errors.js'
+import { componentWorld } from '../wasm/world.js'
+import { unsatisfiedImports } from './pool.js'
+import { compileCoreModules, sha256Hex, type TranspiledComponent, transpileCached } from './transpile.js'
+import { PROVIDED_INTERFACES } from './wasi/imports.js'
+import type { WasmModule } from './wasm-api.js'
+
+/**
+ * Turning component bytes into something the workers can instantiate: the trust policy (as the
+ * wasmCloud host applies it), the world check (what it exports decides how it runs; what it
+ * imports must all have a provider), the cached transpile, and one compilation of the core modules.
+ */
+export interface ComponentInput {
+  bytes: Uint8Array
+  /** Shown in logs: the file name without extension, or the repository name. */
+  name: string
+  /** The file path or OCI reference it came from. */
+  origin: string
+}
+
+export interface TrustSettings {
+  requireSigned?: boolean
+  allowedIssuers?: string[]
+}
+
+export type ComponentKind = 'http' | 'command'
+
+export interface LoadedComponent {
+  name: string
+  origin: string
+  /** `sha256:<hex>` of the component bytes. */
+  digest: string
+  kind: ComponentKind
+  imports: string[]
+  transpiled: TranspiledComponent
+  modules: Record<string, WasmModule>
+  /** Time spent checking, transpiling (or reading the cache) and compiling. */
+  loadMs: number
+}
+
+export function readComponentFile(file: string): ComponentInput {
+  let bytes: Uint8Array
+  try {
+    bytes = readFileSync(file)
+  } catch (error) {
+    throw fsError(error, 'read', file)
+  }
+  return { bytes, name: componentName(file), origin: file }
+}
+
+/** What logs call a component file: its name without `.wasm` (and without wash's `_s` for signed). */
+export function componentName(file: string): string {
+  return path.basename(file).replace(/(_s)?\.wasm$/i, '')
+}
+
+/** Interface packages the providers implement, and the versions they implement. */
+const SUPPORTED_VERSIONS: Record<string, RegExp> = {
+  'wasi:keyvalue': /^0\.2\.0-draft2?$/,
+  'wasi:config': /^0\.2\.0-(draft|rc\.1)$/,
+  'wasi:logging': /^0\.1\.0-draft$/,
+}
+const WASI_02 = /^0\.2\.\d+(-.*)?$/
+
+/** Imports no provider offers, as `name@version`. */
+export function unprovidedImports(imports: string[]): string[] {
+  return imports.filter((name) => {
+    const match = /^([^/@]+)\/([^@]+)(?:@(.+))?$/.exec(name)
+    if (!match) return true
+    const [, pkg, , version] = match
+    const unversioned = name.replace(/@.*$/, '')
+    if (!PROVIDED_INTERFACES.has(unversioned)) return true
+    return version !== undefined && !(SUPPORTED_VERSIONS[pkg] ?? WASI_02).test(version)
+  })
+}
+
+export function componentKind(exports: string[], origin: string): ComponentKind {
+  if (exports.some((name) => /^wasi:http\/incoming-handler@0\.2\./.test(name))) return 'http'
+  if (exports.some((name) => /^wasi:cli\/run@0\.2\./.test(name))) return 'command'
+  throw new WasmctlError('HOST_UNSUPPORTED_WORLD', `${origin} exports neither wasi:http/incoming-handler nor wasi:cli/run (it exports: ${exports.join(', ') || 'nothing'})`, {
+    hints: [
+      'the embedded host serves components that export wasi:http/incoming-handler@0.2.x and runs those that export wasi:cli/run@0.2.x',
+      'check the world in the project WIT (`wit_world` in wasmcloud.toml)',
+    ],
+    details: { exports },
+  })
+}
+
+export async function loadComponent(source: ComponentInput, options: { cacheRoot: string; trust: TrustSettings }): Promise<LoadedComponent> {
+  const started = performance.now()
+  assertTrusted(source.bytes, { requireSigned: options.trust.requireSigned, allowedIssuers: options.trust.allowedIssuers })
+  const world = componentWorld(source.bytes)
+  const kind = componentKind(world.exports, source.origin)
+  const missing = unprovidedImports(world.imports)
+  if (missing.length > 0) throw unsatisfiedImports(missing)
+  const hex = sha256Hex(source.bytes)
+  const transpiled = await transpileCached(source.bytes, options.cacheRoot, hex)
+  const modules = await compileCoreModules(transpiled)
+  return {
+    name: source.name,
+    origin: source.origin,
+    digest: `sha256:${hex}`,
+    kind,
+    imports: world.imports,
+    transpiled,
+    modules,
+    loadMs: Math.round(performance.now() - started),
+  }
+}

@@ -1,0 +1,48 @@
+import type { MessagePort } from 'node:worker_threads'
+
+import type { CallMessage } from './channel.js'
+import type { LogLevel } from './wasi/capabilities.js'
+import type { Preopen } from './wasi/filesystem.js'
+import type { HeaderList, IncomingRequestData } from './wasi/http.js'
+import type { WasmModule } from './wasm-api.js'
+
+/** Messages between the main thread and a component's worker threads. */
+export interface WorkerSettings {
+  mode: 'http' | 'command'
+  /** The transpiled glue (an ES module). */
+  gluePath: string
+  /** Compiled core modules by the file name the glue asks for; shared by every worker. */
+  modules: Record<string, WasmModule>
+  snapshot: boolean
+  /** Requests one instance serves before it is replaced by a fresh one. */
+  maxUses: number
+  env: Record<string, string>
+  args: string[]
+  preopens: Preopen[]
+  config: Record<string, string>
+  outgoingHttp: boolean
+  /** Command mode: where the guest's stdout goes (1, or 2 when stdout carries JSON). */
+  stdoutFd: number
+  syncPort: MessagePort
+  signal: SharedArrayBuffer
+}
+
+export interface ComponentResponse {
+  status: number
+  headers: HeaderList
+  body: Uint8Array
+}
+
+export type ToWorker = { type: 'request'; id: number; request: IncomingRequestData }
+
+export type FromWorker =
+  | { type: 'ready'; reusable: boolean }
+  | { type: 'fatal'; code: 'HOST_UNSATISFIED_IMPORTS' | 'HOST_LOAD_FAILED'; message: string; missing: string[] }
+  /** `replacing`: the worker instantiates afresh before it can take the next request. */
+  | { type: 'response'; id: number; response: ComponentResponse; replacing: boolean }
+  | { type: 'failed'; id: number; message: string; replacing: boolean }
+  | { type: 'recycled'; reason: 'failure' | 'reset' }
+  | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
+  | { type: 'log'; level: LogLevel; context: string; message: string }
+  | { type: 'exit'; code: number }
+  | CallMessage

@@ -1,0 +1,94 @@
+import { statSync } from 'node:fs'
+import path from 'node:path'
+
+import { WasmctlError } from '../errors.js'
+import { defaultCacheRoot } from '../oci/cache.js'
+import type { Project } from '../project/index.js'
+import type { HostOptions } from './server.js'
+import type { Preopen } from './wasi/filesystem.js'
+
+/**
+ * Host settings from the project's `[dev]` table and the command line. Flags win over the
+ * project file for single values; maps (env, config) are merged with flags winning per key; lists
+ * (allowed hosts, directories, issuers) are joined; `require_signed` holds if either says so.
+ */
+export interface HostFlags {
+  address?: string
+  port?: number
+  timeout?: string
+  workers?: number
+  allowHttp?: string[]
+  env?: string[]
+  dir?: string[]
+  config?: string[]
+  requireSigned?: boolean
+  allowedIssuer?: string[]
+}
+
+export type ResolvedHostOptions = Omit<HostOptions, 'onEvent'> & { preopens: Preopen[]; env: Record<string, string>; config: Record<string, string> }
+
+/** `K=V` pairs (`--env`, `--config`). */
+export function parsePairs(values: string[], flag: string): Record<string, string> {
+  const pairs: Record<string, string> = {}
+  for (const value of values) {
+    const index = value.indexOf('=')
+    if (index <= 0) {
+      throw new WasmctlError('INPUT_INVALID', `--${flag} ${value}: expected KEY=VALUE`, { hints: [`pass --${flag} NAME=value, once per pair`] })
+    }
+    pairs[value.slice(0, index)] = value.slice(index + 1)
+  }
+  return pairs
+}
+
+/** `--dir host::guest` (wasmtime's syntax); a lone path is mapped under the same name. */
+export function parseDir(value: string, base: string): Preopen {
+  const [hostPart, guestPart] = value.includes('::') ? value.split('::', 2) : [value, value]
+  if (!hostPart || !guestPart) {
+    throw new WasmctlError('INPUT_INVALID', `--dir ${value}: expected HOST_DIR::GUEST_DIR`, { hints: ['for example --dir ./data::/data'] })
+  }
+  const host = path.resolve(base, hostPart)
+  let isDirectory = false
+  try {
+    isDirectory = statSync(host).isDirectory()
+  } catch {
+    isDirectory = false
+  }
+  if (!isDirectory) {
+    throw new WasmctlError('INPUT_INVALID', `--dir ${value}: ${host} is not a directory`, { hints: ['create the directory, or fix the host part of --dir'] })
+  }
+  return { host, guest: guestPart }
+}
+
+/** `30s`, `500ms`, `2m`, or a number of seconds. */
+export function parseDuration(value: string, flag = 'timeout'): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(value)
+  if (!match) {
+    throw new WasmctlError('INPUT_INVALID', `--${flag} ${value}: not a duration`, { hints: [`pass --${flag} 30s, 500ms, 2m or a number of seconds`] })
+  }
+  const amount = Number(match[1])
+  const unit = (match[2] ?? 's').toLowerCase()
+  const ms = unit === 'ms' ? amount : unit === 'm' ? amount * 60_000 : amount * 1000
+  if (ms <= 0) throw new WasmctlError('INPUT_INVALID', `--${flag} must be more than zero`, { hints: [`pass --${flag} 30s`] })
+  return Math.round(ms)
+}
+
+export function resolveHostOptions(project: Project | undefined, flags: HostFlags, cwd = process.cwd()): ResolvedHostOptions {
+  const dev = project?.dev
+  const projectDir = project?.dir ?? cwd
+  return {
+    address: flags.address ?? dev?.address,
+    port: flags.port ?? dev?.port,
+    timeoutMs: flags.timeout !== undefined ? parseDuration(flags.timeout) : dev?.timeoutMs,
+    workers: flags.workers,
+    allowHttp: [...(dev?.allowHttp ?? []), ...(flags.allowHttp ?? [])],
+    env: { ...dev?.env, ...parsePairs(flags.env ?? [], 'env') },
+    config: { ...dev?.config, ...parsePairs(flags.config ?? [], 'config') },
+    preopens: [...(dev?.dirs ?? []).map((dir) => parseDir(dir, projectDir)), ...(flags.dir ?? []).map((dir) => parseDir(dir, cwd))],
+    keyvalueFile: project ? path.join(project.dir, '.wasmctl', 'keyvalue.json') : undefined,
+    trust: {
+      requireSigned: Boolean(flags.requireSigned || dev?.requireSigned),
+      allowedIssuers: [...new Set([...(dev?.allowedIssuers ?? []), ...(flags.allowedIssuer ?? [])])],
+    },
+    cacheRoot: defaultCacheRoot(),
+  }
+}

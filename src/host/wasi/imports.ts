@@ -1,0 +1,138 @@
+import { createConfig, createKeyvalue, createLogging, type HostCall, type LogLevel } from './capabilities.js'
+import { type CliSettings, createCli } from './cli.js'
+import { clocks, random } from './clocks.js'
+import { createFilesystem, type Preopen } from './filesystem.js'
+import { createHttp, type OutgoingHttp } from './http.js'
+import { io } from './io.js'
+import { sockets } from './sockets.js'
+
+/**
+ * The import object a transpiled component is instantiated with: one provider per WIT interface,
+ * keyed by the unversioned interface name as jco's glue looks them up. Every 0.2.x version of an
+ * interface is served by the same provider.
+ */
+export interface ImportSettings {
+  cli: () => CliSettings
+  preopens: Preopen[]
+  config: Record<string, string>
+  /** Absent: every outgoing request fails with HTTP-request-denied. */
+  outgoingHttp: () => OutgoingHttp | undefined
+  call: HostCall
+  log: (level: LogLevel, context: string, message: string) => void
+}
+
+export type ImportObject = Record<string, Record<string, unknown>>
+
+export function createImports(settings: ImportSettings): ImportObject {
+  const cli = createCli(settings.cli)
+  const filesystem = createFilesystem(settings.preopens)
+  const http = createHttp(settings.outgoingHttp)
+  const keyvalue = createKeyvalue(settings.call)
+  const config = createConfig(settings.config)
+  const logging = createLogging(settings.log)
+  return {
+    'wasi:cli/environment': cli.environment,
+    'wasi:cli/exit': cli.exit,
+    'wasi:cli/stdin': cli.stdin,
+    'wasi:cli/stdout': cli.stdout,
+    'wasi:cli/stderr': cli.stderr,
+    'wasi:cli/terminal-input': cli.terminalInput,
+    'wasi:cli/terminal-output': cli.terminalOutput,
+    'wasi:cli/terminal-stdin': cli.terminalStdin,
+    'wasi:cli/terminal-stdout': cli.terminalStdout,
+    'wasi:cli/terminal-stderr': cli.terminalStderr,
+    'wasi:clocks/monotonic-clock': clocks.monotonicClock,
+    'wasi:clocks/wall-clock': clocks.wallClock,
+    'wasi:filesystem/types': filesystem.types,
+    'wasi:filesystem/preopens': filesystem.preopens,
+    'wasi:io/error': io.error,
+    'wasi:io/poll': io.poll,
+    'wasi:io/streams': io.streams,
+    'wasi:random/random': random.random,
+    'wasi:random/insecure': random.insecure,
+    'wasi:random/insecure-seed': random.insecureSeed,
+    'wasi:sockets/instance-network': sockets.instanceNetwork,
+    'wasi:sockets/network': sockets.network,
+    'wasi:sockets/ip-name-lookup': sockets.ipNameLookup,
+    'wasi:sockets/tcp': sockets.tcp,
+    'wasi:sockets/tcp-create-socket': sockets.tcpCreateSocket,
+    'wasi:sockets/udp': sockets.udp,
+    'wasi:sockets/udp-create-socket': sockets.udpCreateSocket,
+    'wasi:http/types': http.types,
+    'wasi:http/outgoing-handler': http.outgoingHandler,
+    'wasi:keyvalue/store': keyvalue.store,
+    'wasi:keyvalue/atomics': keyvalue.atomics,
+    'wasi:keyvalue/batch': keyvalue.batch,
+    'wasi:config/store': config.store,
+    'wasi:config/runtime': config.runtime,
+    'wasi:logging/logging': logging.logging,
+  }
+}
+
+/** Interfaces the host implements (unversioned); a component importing anything else cannot load. */
+export const PROVIDED_INTERFACES: ReadonlySet<string> = new Set([
+  'wasi:cli/environment',
+  'wasi:cli/exit',
+  'wasi:cli/stdin',
+  'wasi:cli/stdout',
+  'wasi:cli/stderr',
+  'wasi:cli/terminal-input',
+  'wasi:cli/terminal-output',
+  'wasi:cli/terminal-stdin',
+  'wasi:cli/terminal-stdout',
+  'wasi:cli/terminal-stderr',
+  'wasi:clocks/monotonic-clock',
+  'wasi:clocks/wall-clock',
+  'wasi:filesystem/types',
+  'wasi:filesystem/preopens',
+  'wasi:io/error',
+  'wasi:io/poll',
+  'wasi:io/streams',
+  'wasi:random/random',
+  'wasi:random/insecure',
+  'wasi:random/insecure-seed',
+  'wasi:sockets/instance-network',
+  'wasi:sockets/network',
+  'wasi:sockets/ip-name-lookup',
+  'wasi:sockets/tcp',
+  'wasi:sockets/tcp-create-socket',
+  'wasi:sockets/udp',
+  'wasi:sockets/udp-create-socket',
+  'wasi:http/types',
+  'wasi:http/outgoing-handler',
+  'wasi:keyvalue/store',
+  'wasi:keyvalue/atomics',
+  'wasi:keyvalue/batch',
+  'wasi:config/store',
+  'wasi:config/runtime',
+  'wasi:logging/logging',
+])
+
+/**
+ * Wraps the import object so that instantiation records every import the host does not provide
+ * (a whole interface, or one function of a provided interface) instead of failing on the first,
+ * so the load error can list them all.
+ */
+export function trackMissingImports(imports: ImportObject): { imports: ImportObject; missing: string[] } {
+  const missing: string[] = []
+  const placeholder = (name: string) => {
+    missing.push(name)
+    return function unsatisfiedImport() {
+      throw new Error(`${name} is not provided by the host`)
+    }
+  }
+  const wrapInterface = (name: string, provider: Record<string, unknown>) =>
+    new Proxy(provider, {
+      get: (target, key) => (typeof key !== 'string' || key in target ? Reflect.get(target, key) : placeholder(`${name}#${key}`)),
+    })
+  const tracked = new Proxy(imports, {
+    get(target, key) {
+      if (typeof key !== 'string') return Reflect.get(target, key)
+      const name = key.replace(/@.*$/, '')
+      const provider = target[name]
+      if (provider) return wrapInterface(name, provider)
+      return new Proxy({}, { get: (_, member) => (typeof member === 'string' ? placeholder(`${name}#${member}`) : undefined) })
+    },
+  })
+  return { imports: tracked, missing }
+}

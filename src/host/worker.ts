@@ -1,0 +1,191 @@
+import { readSync, writeSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
+
+import { HostChannel } from './channel.js'
+import { wasm } from './wasm-api.js'
+import { ComponentInstance, type Glue } from './instance.js'
+import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js'
+import { ExitSignal } from './wasi/cli.js'
+import { IncomingRequest, type OutgoingHttp, ResponseOutparam } from './wasi/http.js'
+import { createImports, trackMissingImports } from './wasi/imports.js'
+import { type ByteSink, type ByteSource, setHostWaiter, sleepSync } from './wasi/io.js'
+
+/**
+ * A worker thread running one instance of a component at a time. HTTP mode: it answers requests
+ * one after another, resetting the instance to its post-instantiation snapshot after each (or
+ * instantiating afresh when it cannot). Command mode: it runs `wasi:cli/run` once and reports the
+ * exit code. The main thread terminates a worker whose request runs past the timeout: a runaway
+ * loop in wasm cannot be interrupted any other way.
+ */
+const settings = workerData as WorkerSettings
+const port = parentPort!
+const post = (message: FromWorker) => port.postMessage(message)
+
+const channel = new HostChannel(post, settings.syncPort as MessagePort, new Int32Array(settings.signal))
+setHostWaiter((timeout) => channel.wait(timeout))
+
+/** Guest stdout/stderr in HTTP mode: whole lines posted to the main thread, which logs them. */
+class LineSink implements ByteSink {
+  private pending = ''
+  private readonly decoder = new TextDecoder()
+
+  constructor(private readonly stream: 'stdout' | 'stderr') {}
+
+  write(bytes: Uint8Array): void {
+    this.pending += this.decoder.decode(bytes, { stream: true })
+    const end = this.pending.lastIndexOf('\n')
+    if (end === -1) return
+    for (const line of this.pending.slice(0, end).split('\n')) if (line) post({ type: 'output', stream: this.stream, line })
+    this.pending = this.pending.slice(end + 1)
+  }
+
+  /** After a request: a last line without its newline. */
+  end(): void {
+    if (this.pending) post({ type: 'output', stream: this.stream, line: this.pending })
+    this.pending = ''
+  }
+}
+
+/** Command mode: the process's own file descriptors, written synchronously so nothing is lost on exit. */
+function fdSink(fd: number): ByteSink {
+  return { write: (bytes) => void writeAll(fd, bytes) }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(fd, bytes, offset)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+      sleepSync(1)
+    }
+  }
+}
+
+const stdinSource: ByteSource = {
+  read(max) {
+    const buffer = new Uint8Array(max)
+    for (;;) {
+      try {
+        const read = readSync(0, buffer, 0, max, null)
+        return read === 0 ? undefined : buffer.subarray(0, read)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'EAGAIN') sleepSync(5)
+        else if (code === 'EOF' || code === 'EBADF' || code === 'EINVAL') return undefined
+        else throw error
+      }
+    }
+  },
+}
+
+const stdout = settings.mode === 'command' ? fdSink(settings.stdoutFd) : new LineSink('stdout')
+const stderr = settings.mode === 'command' ? fdSink(2) : new LineSink('stderr')
+
+const outgoingHttp: OutgoingHttp = {
+  send(request) {
+    const id = channel.start('http.fetch', request)
+    return {
+      ready: () => channel.ready(id),
+      take: () => channel.take(id) as ReturnType<ReturnType<OutgoingHttp['send']>['take']>,
+      pollSource: { ready: () => channel.ready(id), waitsOnHost: true },
+    }
+  },
+}
+
+const { imports, missing } = trackMissingImports(
+  createImports({
+    cli: () => ({ env: settings.env, args: settings.args, stdout, stderr, stdin: settings.mode === 'command' ? stdinSource : undefined }),
+    preopens: settings.preopens,
+    config: settings.config,
+    outgoingHttp: () => (settings.outgoingHttp ? outgoingHttp : undefined),
+    call: (kind, payload) => channel.call(kind, payload),
+    log: (level, context, message) => post({ type: 'log', level, context, message }),
+  }),
+)
+
+const glue = (await import(pathToFileURL(settings.gluePath).href)) as Glue
+const modules = new Map(Object.entries(settings.modules))
+
+function instantiate(): ComponentInstance {
+  return ComponentInstance.create(glue, modules, imports, { snapshot: settings.snapshot, maxUses: settings.maxUses })
+}
+
+function exportNamed(exports: Record<string, any>, prefix: string): any {
+  const key = Object.keys(exports).find((name) => name.startsWith(prefix))
+  return key === undefined ? undefined : exports[key]
+}
+
+function describe(error: unknown): string {
+  if (error instanceof wasm.RuntimeError) return `wasm trap: ${error.message}`
+  if (error instanceof Error) return error.message
+  return String(error)
+}
+
+let instance: ComponentInstance
+try {
+  instance = instantiate()
+  if (missing.length > 0) {
+    post({ type: 'fatal', code: 'HOST_UNSATISFIED_IMPORTS', message: 'unsatisfied imports', missing: [...new Set(missing)] })
+    process.exit(0)
+  }
+} catch (error) {
+  post({ type: 'fatal', code: 'HOST_LOAD_FAILED', message: describe(error), missing: [...new Set(missing)] })
+  process.exit(0)
+}
+
+if (settings.mode === 'command') {
+  const run = exportNamed(instance.exports, 'wasi:cli/run@')
+  let code = 0
+  try {
+    run.run()
+  } catch (error) {
+    if (error instanceof ExitSignal) code = error.code
+    else if (error instanceof Error && error.name === 'ComponentError') code = 1
+    else {
+      writeAll(2, new TextEncoder().encode(`error: ${describe(error)}\n`))
+      code = 1
+    }
+  }
+  post({ type: 'exit', code })
+} else {
+  post({ type: 'ready', reusable: instance.reusable })
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'request') serve(message.id, message.request)
+  })
+}
+
+function serve(id: number, request: ConstructorParameters<typeof IncomingRequest>[0]): void {
+  const handler = exportNamed(instance.exports, 'wasi:http/incoming-handler@')
+  const outparam = new ResponseOutparam()
+  let failure: unknown
+  try {
+    handler.handle(new IncomingRequest(request), outparam)
+  } catch (error) {
+    failure = error
+  }
+  ;(stdout as LineSink).end()
+  ;(stderr as LineSink).end()
+  const outcome = outparam.result()
+  // Decided before answering, so the pool knows whether this worker is free at once.
+  const reusable = failure === undefined && instance.canReset()
+  if (failure === undefined && outcome?.tag === 'ok') {
+    post({ type: 'response', id, response: outcome.val.toResponse(), replacing: !reusable })
+  } else {
+    const message =
+      failure !== undefined
+        ? describe(failure)
+        : outcome
+          ? `the component answered with error ${JSON.stringify(outcome.val, (_key, value) => (typeof value === 'bigint' ? String(value) : value))}`
+          : 'the component returned without setting a response'
+    post({ type: 'failed', id, message, replacing: !reusable })
+  }
+  // After the answer is on its way: put the instance back to its fresh state, or replace it.
+  if (reusable) {
+    instance.reset()
+  } else {
+    instance = instantiate()
+    post({ type: 'recycled', reason: failure !== undefined ? 'failure' : 'reset' })
+  }
+}

@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { parseDir, parseDuration, parsePairs, resolveHostOptions } from '../../../src/host/settings.js'
+import { parseProject } from '../../../src/project/index.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+describe('host settings', () => {
+  it('parses KEY=VALUE pairs, keeping "=" in values, and names the flag on bad input', () => {
+    expect(parsePairs(['A=1', 'URL=a=b', 'EMPTY='], 'env')).toEqual({ A: '1', URL: 'a=b', EMPTY: '' })
+    expect(() => parsePairs(['nope'], 'config')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('--config nope') }))
+  })
+
+  it('parses durations in ms, s, m or plain seconds', () => {
+    expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('2m'), parseDuration('1.5')]).toEqual([500, 30_000, 120_000, 1500])
+    expect(() => parseDuration('soon')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }))
+    expect(() => parseDuration('0s')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }))
+  })
+
+  it('maps --dir HOST::GUEST to an absolute host directory, and refuses one that does not exist', () => {
+    const dir = tempDir()
+    mkdirSync(path.join(dir, 'data'))
+    expect(parseDir('data::/data', dir)).toEqual({ host: path.join(dir, 'data'), guest: '/data' })
+    expect(parseDir('data', dir)).toEqual({ host: path.join(dir, 'data'), guest: 'data' })
+    expect(() => parseDir('missing::/m', dir)).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('not a directory') }))
+  })
+
+  it('merges [dev] with flags: flags win per key, lists join, require_signed holds if either sets it', () => {
+    const dir = tempDir()
+    mkdirSync(path.join(dir, 'shared'))
+    mkdirSync(path.join(dir, 'extra'))
+    const project = parseProject(
+      [
+        'name = "demo"',
+        'version = "0.1.0"',
+        '[dev]',
+        'port = 9000',
+        'address = "0.0.0.0"',
+        'allow_http = ["api.example.com"]',
+        'env = { A = "project", B = "project" }',
+        'dirs = ["shared::/shared"]',
+        'config = { greeting = "hi" }',
+        'allowed_issuers = ["AISSUER1"]',
+        'require_signed = true',
+        'timeout_ms = 5000',
+      ].join('\n'),
+      path.join(dir, 'wasmcloud.toml'),
+    )
+    const options = resolveHostOptions(project, { port: 0, env: ['B=flag'], allowHttp: ['*.internal'], dir: ['extra::/extra'], allowedIssuer: ['AISSUER2'] }, dir)
+    expect(options).toMatchObject({
+      address: '0.0.0.0',
+      port: 0,
+      timeoutMs: 5000,
+      allowHttp: ['api.example.com', '*.internal'],
+      env: { A: 'project', B: 'flag' },
+      config: { greeting: 'hi' },
+      preopens: [
+        { host: path.join(dir, 'shared'), guest: '/shared' },
+        { host: path.join(dir, 'extra'), guest: '/extra' },
+      ],
+      keyvalueFile: path.join(dir, '.wasmctl', 'keyvalue.json'),
+      trust: { requireSigned: true, allowedIssuers: ['AISSUER1', 'AISSUER2'] },
+    })
+    expect(resolveHostOptions(project, { timeout: '2s' }, dir).timeoutMs).toBe(2000)
+  })
+
+  it('grants nothing by default and keeps key-value state in memory without a project', () => {
+    const options = resolveHostOptions(undefined, {})
+    expect(options).toMatchObject({ allowHttp: [], env: {}, config: {}, preopens: [], keyvalueFile: undefined, trust: { requireSigned: false, allowedIssuers: [] } })
+  })
+})
