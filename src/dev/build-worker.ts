@@ -1,0 +1,76 @@
+import { createWriteStream } from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
+import { parentPort } from 'node:worker_threads'
+
+import { isWasmctlError } from '../errors.js'
+import type { Project } from '../project/index.js'
+import type { DevBuildResult } from './build-controller.js'
+
+/**
+ * The build thread of a dev session (see builder.ts): receives `build` and `abort` messages and
+ * answers with log lines and one `result` or `error` per build. The build modules are imported
+ * once and stay loaded, which is what keeps componentize-js warm.
+ */
+export type BuildWorkerRequest = { type: 'build'; id: number; project: Project; force?: boolean } | { type: 'abort'; id: number } | { type: 'close' }
+
+export type BuildWorkerReply =
+  | { type: 'log'; id: number; level: 'debug' | 'info' | 'warn'; message: string }
+  | { type: 'result'; id: number; result: DevBuildResult }
+  | { type: 'error'; id: number; error: { code: string; message: string; hints: string[]; details?: Record<string, unknown> } }
+
+// componentize-js hands its process.stdout to the wizer process it spawns. In a worker that is not
+// a file descriptor (spawnSync rejects it), and in dev nothing a toolchain prints may reach stdout
+// (it carries NDJSON with --json): point it at stderr, before componentize-js is first imported.
+Object.defineProperty(process, 'stdout', { value: createWriteStream('', { fd: 2, autoClose: false }), configurable: true, writable: true })
+syncBuiltinESMExports()
+
+const controllers = new Map<number, AbortController>()
+
+const running = new Set<Promise<void>>()
+
+parentPort?.on('message', (request: BuildWorkerRequest) => {
+  if (request.type === 'abort') return controllers.get(request.id)?.abort(new Error('superseded'))
+  if (request.type === 'close') return void close()
+  const build = runBuild(request.id, request.project, request.force).finally(() => running.delete(build))
+  running.add(build)
+})
+
+/**
+ * Lets the build in progress stop, then ends esbuild's service process while this thread can
+ * still reap it (a thread terminated from outside leaves its child processes behind as zombies).
+ */
+async function close(): Promise<void> {
+  for (const controller of controllers.values()) controller.abort(new Error('stopping'))
+  await Promise.allSettled(running)
+  const esbuild = await import('esbuild')
+  await esbuild.stop()
+  parentPort?.close()
+}
+
+async function runBuild(id: number, project: Project, force?: boolean): Promise<void> {
+  const controller = new AbortController()
+  controllers.set(id, controller)
+  const reply = (message: BuildWorkerReply) => parentPort?.postMessage(message)
+  try {
+    const { buildDevComponent } = await import('./build-once.js')
+    const { memoizeComponentizeSplicing } = await import('./splice-cache.js')
+    await memoizeComponentizeSplicing()
+    const result = await buildDevComponent(project, {
+      signal: controller.signal,
+      force,
+      onLog: (level, message) => reply({ type: 'log', id, level, message }),
+    })
+    reply({ type: 'result', id, result })
+  } catch (error) {
+    const details = isWasmctlError(error) ? error.details : undefined
+    reply({
+      type: 'error',
+      id,
+      error: isWasmctlError(error)
+        ? { code: error.code, message: error.message, hints: error.hints, details: details && JSON.parse(JSON.stringify(details)) }
+        : { code: 'INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}`, hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'] },
+    })
+  } finally {
+    controllers.delete(id)
+  }
+}
