@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
+import { syncBuiltinESMExports } from 'node:module'
 import path from 'node:path'
 
 import { interrupted, isWasmctlError, throwIfAborted, WasmctlError } from '../errors.js'
@@ -22,11 +23,31 @@ type ComponentizeModule = typeof import('@bytecodealliance/componentize-js')
 let componentizeModule: Promise<ComponentizeModule> | undefined
 
 function loadComponentize(): Promise<ComponentizeModule> {
-  componentizeModule ??= import('@bytecodealliance/componentize-js').catch((error) => {
-    componentizeModule = undefined
-    throw error
-  })
+  componentizeModule ??= import('@bytecodealliance/componentize-js').then(
+    (module) => {
+      routeComponentizeStdoutToStderr()
+      return module
+    },
+    (error) => {
+      componentizeModule = undefined
+      throw error
+    },
+  )
   return componentizeModule
+}
+
+/**
+ * componentize-js runs wizer with `stdio: [null, stdout, 'pipe']`, where `stdout` is its import of
+ * node:process: whatever the component prints while it is snapshotted would land on wasmctl's
+ * stdout and break `--json`. Re-point that builtin binding at stderr (syncBuiltinESMExports), then
+ * restore process.stdout for everyone else, all synchronously so nothing writes in between.
+ */
+function routeComponentizeStdoutToStderr(): void {
+  const original = Object.getOwnPropertyDescriptor(process, 'stdout')
+  if (!original) return
+  Object.defineProperty(process, 'stdout', { value: process.stderr, configurable: true, writable: true })
+  syncBuiltinESMExports()
+  Object.defineProperty(process, 'stdout', original)
 }
 
 export function findJsEntry(project: Project): string | undefined {
