@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { createWriteStream, existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { syncBuiltinESMExports } from 'node:module'
@@ -45,7 +45,9 @@ function loadComponentize(): Promise<ComponentizeModule> {
 function routeComponentizeStdoutToStderr(): void {
   const original = Object.getOwnPropertyDescriptor(process, 'stdout')
   if (!original) return
-  Object.defineProperty(process, 'stdout', { value: process.stderr, configurable: true, writable: true })
+  // A stream on fd 2 rather than process.stderr: in a worker thread that is no file descriptor.
+  const stderrStream = createWriteStream('', { fd: 2, autoClose: false })
+  Object.defineProperty(process, 'stdout', { value: stderrStream, configurable: true, writable: true })
   syncBuiltinESMExports()
   Object.defineProperty(process, 'stdout', original)
 }
