@@ -105,14 +105,14 @@ export abstract class BaseCommand extends Command {
 
   private onSignal(signal: NodeJS.Signals): void {
     if (this.abortController.signal.aborted) this.exitInterrupted(signal)
-    this.abortController.abort(new WasmctlError('INTERRUPTED', `interrupted by ${signal}`))
+    this.abortController.abort(interruptedBy(signal))
     // Long operations watch `this.signal` and clean up (temp files, child processes) within
     // moments; a command that does not watch it is stopped here after a short grace period.
     setTimeout(() => this.exitInterrupted(signal), 3000).unref()
   }
 
   private exitInterrupted(signal: NodeJS.Signals): never {
-    if (this.json) this.logJson(this.toErrorJson(new WasmctlError('INTERRUPTED', `interrupted by ${signal}`)))
+    if (this.json) this.logJson(this.toErrorJson(interruptedBy(signal)))
     else process.stderr.write(`\nInterrupted (${signal}).\n`)
     process.exit(ExitStatus.interrupted)
   }
@@ -148,6 +148,10 @@ export function toWasmctlError(error: unknown): WasmctlError {
     cause: error,
     hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'],
   })
+}
+
+function interruptedBy(signal: NodeJS.Signals): WasmctlError {
+  return new WasmctlError('INTERRUPTED', `interrupted by ${signal}`, { hints: ['run the command again to retry'] })
 }
 
 /** A flag default read from the first of several environment variables (WASMCTL_* and wash's names). */

@@ -5,6 +5,7 @@ export {
   defaultKeyName,
   listKeys,
   loadKey,
+  lookupKeyDirectory,
   resolveKeyDirectory,
   saveKey,
   type ResolveKeyDirectoryOptions,

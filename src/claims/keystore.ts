@@ -5,7 +5,7 @@ import path from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 
 import { fsError, WasmctlError } from '../errors.js'
-import { findProject } from '../project/load.js'
+import { locateProject } from '../project/locate.js'
 import type { Project } from '../project/schema.js'
 import { KeyPair, type KeyType } from './nkeys.js'
 
@@ -24,21 +24,32 @@ export interface ResolveKeyDirectoryOptions {
   /** `--keys-directory`. */
   flag?: string
   project?: Project
-  /** Look for a wasmcloud.toml at or above `cwd` when neither a flag, the environment nor `project` decides. */
-  lookupProject?: boolean
   env?: NodeJS.ProcessEnv
   cwd?: string
 }
 
 /** `--keys-directory` > `WASMCTL_KEYS` / `WASH_KEYS` > `[component] key_directory` > `~/.wash/keys`. */
 export function resolveKeyDirectory(opts: ResolveKeyDirectoryOptions = {}): string {
-  const env = opts.env ?? process.env
   const cwd = opts.cwd ?? process.cwd()
-  const given = [opts.flag, env.WASMCTL_KEYS, env.WASH_KEYS].find((value) => value !== undefined && value !== '')
+  const given = givenKeyDirectory(opts)
   if (given !== undefined) return path.resolve(cwd, expandHome(given))
-  const project = opts.project ?? (opts.lookupProject ? findProject({ cwd }) : undefined)
-  if (project?.component.keyDirectory) return project.component.keyDirectory
+  if (opts.project?.component.keyDirectory) return opts.project.component.keyDirectory
   return path.join(os.homedir(), '.wash', 'keys')
+}
+
+/**
+ * `resolveKeyDirectory` for commands run outside a known project (`keys`): looks for a
+ * wasmcloud.toml at or above `cwd` only when neither the flag nor the environment decides, so a
+ * broken project file in the way never stops `keys list --keys-directory DIR`.
+ */
+export async function lookupKeyDirectory(opts: Omit<ResolveKeyDirectoryOptions, 'project'> = {}): Promise<string> {
+  const project = givenKeyDirectory(opts) === undefined ? await locateProject({ cwd: opts.cwd }) : undefined
+  return resolveKeyDirectory({ ...opts, project })
+}
+
+function givenKeyDirectory(opts: ResolveKeyDirectoryOptions): string | undefined {
+  const env = opts.env ?? process.env
+  return [opts.flag, env.WASMCTL_KEYS, env.WASH_KEYS].find((value) => value !== undefined && value !== '')
 }
 
 function expandHome(p: string): string {

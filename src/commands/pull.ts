@@ -24,7 +24,10 @@ export default class Pull extends BaseCommand {
     const { args, flags } = await this.parse(Pull)
     const { defaultPullOutput, pullComponent } = await import('../oci/pull.js')
     // The project only supplies [registry] credentials: read it when the registry asks for some.
-    const projectCredentialsFile = async () => (await import('../project/index.js')).findProject({ projectDir: flags['project-dir'] })?.registry.credentials
+    const projectCredentialsFile = async () => {
+      const { locateProject } = await import('../project/locate.js')
+      return (await locateProject({ projectDir: flags['project-dir'] }))?.registry.credentials
+    }
     const spinner = await this.spinner()
     spinner.start(`Pulling ${args.ref}`)
     try {

@@ -19,9 +19,9 @@ export default class Push extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(Push)
-    const { findProject } = await import('../project/index.js')
+    const { locateProject } = await import('../project/locate.js')
     const { parseAnnotations, pushComponent } = await import('../oci/push.js')
-    const project = findProject({ projectDir: flags['project-dir'] })
+    const project = await locateProject({ projectDir: flags['project-dir'] })
     const spinner = await this.spinner()
     spinner.start(`Pushing to ${args.ref}`)
     try {

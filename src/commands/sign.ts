@@ -4,7 +4,7 @@ import { BaseCommand, fromEnv } from '../base-command.js'
 import { KEYS_DIRECTORY_HELP, resolveKeyDirectory } from '../claims/keystore.js'
 import { signWasmFile } from '../claims/sign.js'
 import { projectDirFlag } from '../flags.js'
-import { findProject } from '../project/load.js'
+import { locateProject } from '../project/locate.js'
 import { isCI } from '../ui/tty.js'
 
 export default class Sign extends BaseCommand {
@@ -38,7 +38,7 @@ export default class Sign extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(Sign)
-    const project = findProject({ projectDir: flags['project-dir'] })
+    const project = await locateProject({ projectDir: flags['project-dir'] })
     const result = await signWasmFile({
       input: args.wasm,
       output: flags.destination,

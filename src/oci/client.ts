@@ -1,11 +1,13 @@
 import { WasmctlError } from '../errors.js'
+import { type HttpRequest, type HttpResponse, httpRequest } from './http.js'
 import { MANIFEST_ACCEPT } from './media-types.js'
 import { registryApiHost } from './reference.js'
 
 /**
  * A small client for the OCI distribution API (https://github.com/opencontainers/distribution-spec)
- * on Node's built-in fetch. Hand-written because no npm package covers push, pull and the auth
- * flows on Node 20 without pulling in a container runtime; it stays spec-shaped and small:
+ * on node:http (`./http.ts` says why not fetch). Hand-written because no npm package covers push,
+ * pull and the auth flows on Node 20 without pulling in a container runtime; it stays spec-shaped
+ * and small:
  * `/v2/` probe, Basic and Bearer (token) auth, blob HEAD/GET/upload (monolithic or chunked, with
  * cross-repository mount), manifest GET/PUT, bounded retries and idle timeouts.
  *
@@ -59,23 +61,21 @@ interface Challenge {
 interface RequestOptions {
   headers?: Record<string, string>
   /** Built again for every attempt, so a retried upload resends its body; `touch` keeps the idle timer alive. */
-  body?: (touch: () => void) => RequestInit["body"]
+  body?: (touch: () => void) => HttpRequest['body']
   /** Token scopes this request needs (Bearer registries). */
   scopes: string[]
   /** 0 for requests inside an upload session: the upload as a whole is retried instead. */
   retries?: number
-  /** Undici needs `duplex: 'half'` for streamed request bodies. */
-  streamed?: boolean
 }
 
 /** Reads the response inside the attempt, so a connection dropped mid-body is retried too. */
-type ResponseHandler<T> = (response: Response, touch: () => void) => Promise<T>
+type ResponseHandler<T> = (response: HttpResponse, touch: () => void) => Promise<T>
 
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504])
-const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'])
+// node:http's codes for a connection closed under a request or mid-body ("socket hang up", "aborted").
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED'])
 // A host that refuses, does not resolve or does not answer the SYN: retrying only makes the user wait.
-const UNREACHABLE_NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT'])
-const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const UNREACHABLE_NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT'])
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 class TimeoutError extends Error {
@@ -169,7 +169,7 @@ export class RegistryClient {
   }
 
   /**
-   * `GET` of a blob, following redirects to storage (fetch drops the Authorization header when
+   * `GET` of a blob, following redirects to storage (the Authorization header is dropped when
    * the redirect leaves the registry's origin). `consume` reads the body inside the attempt.
    */
   async getBlob<T>(repository: string, digest: string, consume: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
@@ -254,7 +254,6 @@ export class RegistryClient {
         {
           scopes,
           retries: 0,
-          streamed: monolithic,
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(monolithic ? bytes.length : 0) },
           body: (touch) => (monolithic ? this.progressBody(digest, bytes, touch) : undefined),
         },
@@ -268,26 +267,19 @@ export class RegistryClient {
     })
   }
 
-  /** A request body that reports upload progress and keeps the idle timer alive as it is read. */
-  private progressBody(digest: string, bytes: Uint8Array, touch: () => void): ReadableStream<Uint8Array> {
+  /** A request body that reports upload progress and keeps the idle timer alive as it is sent. */
+  private async *progressBody(digest: string, bytes: Uint8Array, touch: () => void): AsyncIterable<Uint8Array> {
     const piece = 256 * 1024
-    let offset = 0
-    return new ReadableStream<Uint8Array>({
-      pull: (controller) => {
-        if (offset >= bytes.length) {
-          controller.close()
-          return
-        }
-        const end = Math.min(offset + piece, bytes.length)
-        controller.enqueue(bytes.subarray(offset, end))
-        offset = end
-        touch()
-        this.emit({ type: 'progress', phase: 'upload', digest, bytes: offset, total: bytes.length })
-      },
-    })
+    for (let offset = 0; offset < bytes.length; ) {
+      const end = Math.min(offset + piece, bytes.length)
+      yield bytes.subarray(offset, end)
+      offset = end
+      touch()
+      this.emit({ type: 'progress', phase: 'upload', digest, bytes: offset, total: bytes.length })
+    }
   }
 
-  private location(response: Response): string {
+  private location(response: HttpResponse): string {
     const location = response.headers.get('location')
     if (!location) throw this.registryError(response.status, 'the registry started an upload without a Location header', [])
     return new URL(location, this.baseUrl).toString()
@@ -355,12 +347,12 @@ export class RegistryClient {
     if (!realm || !/^https?:\/\//i.test(realm)) throw this.registryError(401, 'the registry asked for a bearer token without a valid realm', [])
     const { credentials } = await this.credentials()
     const url = new URL(realm)
-    let init: RequestInit
+    let init: Omit<HttpRequest, 'body'> & { body?: string }
     if (credentials?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'wasmctl' })
       if (params.service) form.set('service', params.service)
       if (scopes.length > 0) form.set('scope', scopes.join(' '))
-      init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }
+      init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }
     } else {
       if (params.service) url.searchParams.set('service', params.service)
       for (const scope of scopes) url.searchParams.append('scope', scope)
@@ -370,7 +362,7 @@ export class RegistryClient {
       }
       init = { method: 'GET', headers }
     }
-    return this.send(init.method!, url.toString(), { scopes, headers: init.headers as Record<string, string>, body: () => init.body ?? undefined }, async (response, touch) => {
+    return this.send(init.method, url.toString(), { scopes, headers: init.headers, body: () => init.body }, async (response, touch) => {
       if (response.status === 401 || response.status === 403) {
         await response.body?.cancel()
         throw await this.authError(response.status)
@@ -419,10 +411,9 @@ export class RegistryClient {
       const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout.signal]) : timeout.signal
       const headers: Record<string, string> = { 'user-agent': 'wasmctl', ...options.headers }
       if (authorization) headers.authorization = authorization
+      let response: HttpResponse | undefined
       try {
-        const init: RequestInit & { duplex?: 'half' } = { method, headers, body: options.body?.(touch), signal, redirect: 'follow' }
-        if (options.streamed) init.duplex = 'half'
-        const response = await fetch(url, init)
+        response = await httpRequest(url, { method, headers, body: options.body?.(touch), signal })
         touch()
         if (RETRY_STATUSES.has(response.status)) {
           const final = await this.statusError(response, `${method} ${new URL(url).pathname}`)
@@ -433,6 +424,9 @@ export class RegistryClient {
         throw this.classify(error, url)
       } finally {
         clearTimeout(timer)
+        // A body nobody read (a HEAD, an answer the handler only needed the status of) would keep
+        // its connection, and with it the process, from finishing.
+        void response?.body.cancel()
       }
     }
     return options.retries === 0 ? attemptOnce() : this.withRetries(`${method} ${new URL(url).pathname}`, attemptOnce)
@@ -450,12 +444,6 @@ export class RegistryClient {
     }
     const code = (findCause(error, (cause) => typeof (cause as { code?: unknown })?.code === 'string') as { code?: string } | undefined)?.code
     const origin = new URL(url).origin
-    if (code && UNDICI_TIMEOUTS.has(code)) {
-      return new WasmctlError('OCI_TIMEOUT', `${this.registry} stopped responding (${code})`, {
-        cause: error,
-        hints: ['check the network and the registry address', 'retry the command'],
-      })
-    }
     if (code && RETRYABLE_NETWORK.has(code)) {
       return new RetryableError(new WasmctlError('OCI_UNREACHABLE', `the connection to ${origin} was dropped (${code})`, {
         cause: error,
@@ -475,12 +463,18 @@ export class RegistryClient {
         hints: ['check the registry address and that it is running', ...(this.options.insecure ? [] : ['for a plain-HTTP registry, pass --insecure'])],
       })
     }
-    if (error instanceof TypeError && /fetch failed|terminated|other side closed|socket/i.test(error.message)) {
-      // undici reports a connection dropped mid-body as "terminated" with an uncoded cause.
-      return new RetryableError(new WasmctlError('OCI_UNREACHABLE', `the connection to ${origin} failed (${code ?? error.message})`, {
+    if (code?.startsWith('HPE_')) {
+      return new WasmctlError('OCI_UNREACHABLE', `${origin} did not answer with valid HTTP (${code})`, {
         cause: error,
-        hints: ['retry the command; check the network or proxy between you and the registry'],
-      }))
+        hints: ['check the registry address and port', ...(this.options.insecure ? ['if the registry speaks HTTPS, leave out --insecure'] : [])],
+      })
+    }
+    if (code) {
+      // Any other system or protocol error of the exchange (too many redirects, a bad header): not a bug in wasmctl.
+      return new WasmctlError('OCI_UNREACHABLE', `the exchange with ${origin} failed: ${(error as Error).message} (${code})`, {
+        cause: error,
+        hints: ['check the registry address and the network or proxy between you and the registry'],
+      })
     }
     return error
   }
@@ -501,7 +495,7 @@ export class RegistryClient {
     })
   }
 
-  private async statusError(response: Response, doing: string): Promise<WasmctlError> {
+  private async statusError(response: HttpResponse, doing: string): Promise<WasmctlError> {
     let detail: string[] = []
     try {
       const text = (await readLimited(response, 64 * 1024, () => {})).toString('utf8')
@@ -574,15 +568,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-async function* touchingIterable(body: ReadableStream<Uint8Array> | null, touch: () => void): AsyncIterable<Uint8Array> {
-  if (!body) return
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+async function* touchingIterable(body: AsyncIterable<Uint8Array>, touch: () => void): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
     touch()
     yield chunk
   }
 }
 
-async function readLimited(response: Response, limit: number, touch: () => void): Promise<Buffer> {
+async function readLimited(response: HttpResponse, limit: number, touch: () => void): Promise<Buffer> {
   const chunks: Buffer[] = []
   let total = 0
   for await (const chunk of touchingIterable(response.body, touch)) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 
 import { fsError } from '../errors.js'
-import { pullComponent, type PullComponentOptions, type PullResult } from './pull.js'
+import type { PullComponentOptions, PullResult } from './pull.js'
 import { looksLikeReference } from './reference.js'
 
 export interface ComponentSource {
@@ -24,6 +24,8 @@ export async function loadComponentSource(argument: string, options: Omit<PullCo
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !looksLikeReference(argument)) throw fsError(error, 'read', argument)
   }
+  // The registry client loads only for a reference: inspecting a local file does not pay for it.
+  const { pullComponent } = await import('./pull.js')
   const env = options.env ?? process.env
   const { bytes, ...pulled } = await pullComponent({
     user: env.WASMCTL_REG_USER || env.WASH_REG_USER || undefined,

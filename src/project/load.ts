@@ -1,30 +1,14 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
 import { parse, TomlError } from 'smol-toml'
 
 import { fsError, WasmctlError } from '../errors.js'
+import { type LoadProjectOptions, resolveProjectFile } from './locate.js'
 import { PROJECT_FILE, type Project } from './schema.js'
 import { validateProject } from './validate.js'
 
-/** Walks up from `start` to the file system root and returns the first wasmcloud.toml found. */
-export function findProjectFile(start: string): string | undefined {
-  let dir = path.resolve(start)
-  for (;;) {
-    const candidate = path.join(dir, PROJECT_FILE)
-    if (existsSync(candidate)) return candidate
-    const parent = path.dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
-  }
-}
-
-export interface LoadProjectOptions {
-  /** `--project-dir`: a folder holding wasmcloud.toml, or the file itself. No walking up. */
-  projectDir?: string
-  /** Where to start walking up from when no projectDir is given. */
-  cwd?: string
-}
+export { findProjectFile, type LoadProjectOptions } from './locate.js'
 
 /** Loads the project, or returns undefined when there is none (commands that work without one). */
 export function findProject(options: LoadProjectOptions = {}): Project | undefined {
@@ -40,27 +24,6 @@ export function loadProject(options: LoadProjectOptions = {}): Project {
   throw new WasmctlError('PROJECT_NOT_FOUND', `no ${PROJECT_FILE} found in ${where} or any parent folder`, {
     hints: ['run the command inside a project, pass --project-dir, or create one with `wasmctl new actor <name>`'],
   })
-}
-
-function resolveProjectFile(options: LoadProjectOptions): string | undefined {
-  if (options.projectDir === undefined) return findProjectFile(options.cwd ?? process.cwd())
-  const given = path.resolve(options.cwd ?? process.cwd(), options.projectDir)
-  let stat
-  try {
-    stat = statSync(given)
-  } catch (error) {
-    throw new WasmctlError('PROJECT_NOT_FOUND', `project path ${given} does not exist`, {
-      cause: error,
-      hints: ['check the --project-dir value'],
-    })
-  }
-  const file = stat.isDirectory() ? path.join(given, PROJECT_FILE) : given
-  if (!existsSync(file)) {
-    throw new WasmctlError('PROJECT_NOT_FOUND', `no ${PROJECT_FILE} in ${given}`, {
-      hints: ['--project-dir must name a folder holding wasmcloud.toml, or the file itself'],
-    })
-  }
-  return file
 }
 
 /** Parses and validates one wasmcloud.toml; every problem is reported in one error. */

@@ -276,6 +276,8 @@ export interface ProxyOptions {
   tamper?: (request: { method: string; path: string }, body: Buffer) => Buffer | undefined
   /** Sends only this many body bytes of matching responses, then destroys the connection. */
   cutAfter?: (request: { method: string; path: string }) => number | undefined
+  /** Sends only this many body bytes of matching responses, then holds the connection open: a transfer that hangs. */
+  stallAfter?: (request: { method: string; path: string }) => number | undefined
   /** Answers a request itself instead of forwarding it (e.g. a 503 for the first attempt). */
   intercept?: (request: { method: string; path: string }) => { status: number; headers?: Record<string, string>; body?: string } | undefined
 }
@@ -320,6 +322,12 @@ export async function startRegistryProxy(target: Registry, options: ProxyOptions
             if (cut !== undefined && cut < payload.length) {
               response.writeHead(upstreamResponse.statusCode ?? 502, outHeaders)
               response.write(payload.subarray(0, cut), () => response.destroy())
+              return
+            }
+            const stall = options.stallAfter?.(info)
+            if (stall !== undefined && stall < payload.length) {
+              response.writeHead(upstreamResponse.statusCode ?? 502, outHeaders)
+              response.write(payload.subarray(0, stall))
               return
             }
             if (info.method !== 'HEAD') outHeaders['content-length'] = String(payload.length)

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 
+import { KeyPair } from '../../src/claims/nkeys.js'
 import { binRun, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 import { componentizeCache, copyProject, knownComponent, knownCoreModule, writeProject } from '../unit/build/fixtures.js'
@@ -92,9 +93,45 @@ describe('wasmctl build: toolchains and output', () => {
     const result = await build(root, '--build-only', '--sign-only')
     expect(result.exitCode).toBe(2)
   })
+
+  it('signs with WASH_ISSUER_KEY / WASH_SUBJECT_KEY, as wash build does, generating no key', async () => {
+    const account = KeyPair.generate('account')
+    const module = KeyPair.generate('module')
+    const dir = writeProject(path.join(root, 'wash-env'), {
+      'wasmcloud.toml': `name = "wash-env"\nversion = "0.2.0"\nrevision = 3\n[component]\nbuild_command = "mkdir -p build && cp ${knownComponent} build/wash-env.wasm"\n`,
+    })
+    const keys = path.join(root, 'wash-env-keys')
+    const result = await runCli(['build', '--json', '--disable-keygen', '--keys-directory', keys], {
+      cwd: dir,
+      env: { ...env, WASH_ISSUER_KEY: account.seed, WASH_SUBJECT_KEY: module.seed },
+    })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json.warnings).toEqual([])
+    const inspected = await runCli(['inspect', result.json.result.artifact, '--json'], { env })
+    expect(inspected.json.result).toMatchObject({ valid: true, issuer: account.publicKey, subject: module.publicKey, name: 'wash-env', ver: '0.2.0', rev: 3 })
+    expect(existsSync(keys)).toBe(false)
+  })
 })
 
 describe('wasmctl build: bad input', () => {
+  let malformed = 0
+  it.each([
+    ['a TOML syntax error, with its line', 'name = "broken"\nversion = "0.1.0"\n[component\n', /^invalid TOML in .*wasmcloud\.toml at line 3, column \d+: /, { line: 3 }],
+    ['values of the wrong type', 'name = 42\nversion = "0.1.0"\nrevision = "2"\n', /: name: expected string, got number; revision: expected number, got string$/, { problems: [{ key: 'name' }, { key: 'revision' }] }],
+    ['an unknown type', 'name = "gadget"\nversion = "0.1.0"\ntype = "gadget"\n', /: type: unknown project type \(expected component or provider\)$/, { problems: [{ key: 'type' }] }],
+  ])('a malformed wasmcloud.toml (%s) fails with PROJECT_INVALID naming the file, before anything runs', async (_, toml, message, details) => {
+    const dir = writeProject(path.join(root, `malformed-${++malformed}`), { 'wasmcloud.toml': toml })
+    const json = await build(dir, '--json')
+    expect(json.exitCode).toBe(1)
+    expect(json.json.error).toMatchObject({ code: 'PROJECT_INVALID', details: { file: path.join(dir, 'wasmcloud.toml'), ...details } })
+    expect(json.json.error.message).toMatch(message)
+    const human = await build(dir)
+    expect(human.exitCode).toBe(1)
+    expect(human.stdout).toBe('')
+    expect(human.stderr).toMatch(/^Error: invalid .*wasmcloud\.toml.* \(PROJECT_INVALID\)\n  hint: fix .*wasmcloud\.toml.*$/)
+    expect(existsSync(path.join(dir, 'build'))).toBe(false)
+  })
+
   it('shows file:line for a JavaScript syntax error, exits 1 and leaves no artifact', async () => {
     const dir = copyProject('js-http', root)
     writeFileSync(path.join(dir, 'src', 'index.js'), "addEventListener('fetch', (event) => {\n  event.respondWith(new Response('x')\n})\n")

@@ -54,5 +54,8 @@ describe('the wasmctl CLI', () => {
     expect(quiet.stderr).not.toMatch(/\n\s+at /)
     const debug = await runCli(['inspect', '/no/such/file.wasm', '--log-level', 'debug'])
     expect(debug.stderr).toMatch(/\n\s+at /)
+    const fromEnv = await runCli(['inspect', '/no/such/file.wasm', '--json'], { env: { DEBUG: 'wasmctl*' } })
+    expect(fromEnv.json.error.code).toBe('FS_ERROR')
+    expect(fromEnv.stderr).toMatch(/\n\s+at /)
   })
 })

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
@@ -72,5 +72,35 @@ describe('saving, listing and reading keys', () => {
     const missing = await runCli(['keys', 'get', 'nobody', '--keys-directory', dir], { env })
     expect(missing.exitCode).toBe(1)
     expect(missing.stderr).toMatch(/^Error: no key named "nobody" in .* \(KEY_NOT_FOUND\)\n  hint: /)
+  })
+})
+
+describe('which key directory', () => {
+  it('takes WASMCTL_KEYS, else the project key_directory, else ~/.wash/keys', async () => {
+    const fromEnv = path.join(root, 'env-keys')
+    const saved = await runCli(['keys', 'gen', 'account', '--save', 'ci_account', '--json'], { env: { ...env, WASMCTL_KEYS: fromEnv } })
+    expect(saved.json.result.file).toBe(path.join(fromEnv, 'ci_account.nk'))
+
+    const project = path.join(root, 'project')
+    mkdirSync(path.join(project, 'src'), { recursive: true })
+    writeFileSync(path.join(project, 'wasmcloud.toml'), 'name = "app"\nversion = "0.1.0"\n[component]\nkey_directory = "./keys"\n')
+    const inProject = await runCli(['keys', 'gen', 'module', '--save', 'app_module', '--json'], { env, cwd: path.join(project, 'src') })
+    expect(inProject.json.result.file).toBe(path.join(project, 'keys', 'app_module.nk'))
+
+    const elsewhere = await runCli(['keys', 'list', '--json'], { env, cwd: root })
+    expect(elsewhere.json.result.directory).toBe(path.join(env.HOME, '.wash', 'keys'))
+  })
+
+  it('does not read a broken wasmcloud.toml when the flag or the environment names the directory', async () => {
+    const broken = path.join(root, 'broken')
+    mkdirSync(broken, { recursive: true })
+    writeFileSync(path.join(broken, 'wasmcloud.toml'), 'name = \n')
+    const looked = await runCli(['keys', 'list', '--json'], { env, cwd: broken })
+    expect(looked.exitCode).toBe(1)
+    expect(looked.json.error.code).toBe('PROJECT_INVALID')
+    const given = await runCli(['keys', 'list', '--keys-directory', path.join(root, 'store'), '--json'], { env, cwd: broken })
+    expect(given.exitCode).toBe(0)
+    const viaEnv = await runCli(['keys', 'list', '--json'], { env: { ...env, WASH_KEYS: path.join(root, 'store') }, cwd: broken })
+    expect(viaEnv.json.result.directory).toBe(path.join(root, 'store'))
   })
 })

@@ -1,9 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
+import { execa } from 'execa'
 import { beforeAll, describe, expect, it } from 'vitest'
 
-import { runCli } from '../helpers/cli.js'
+import { binRun, runCli } from '../helpers/cli.js'
 import { helloHttpComponent } from '../helpers/components.js'
 import { freePort, skopeo, startRegistryProxy, useRegistry } from '../helpers/registry.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -215,6 +217,36 @@ describe('bad input', () => {
       expect(readdirSync(dir).filter((name) => name.startsWith('interrupted.wasm'))).toEqual([])
       // it retried (bounded) before giving up
       expect(proxy.requests.filter((request) => request.path.endsWith(`/blobs/${layerDigest}`)).length).toBe(4)
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it('stops a pull on Ctrl-C mid-transfer with exit 130, keeping the old output and caching nothing', async () => {
+    const push = await runCli(['push', `${registry.host}/demo/stalled:1`, hello, '--json'], { env: isolated() })
+    const layerDigest = push.json.result.layerDigest
+    const isLayer = (request: { method: string; path: string }) => request.method === 'GET' && request.path.endsWith(`/blobs/${layerDigest}`)
+    const proxy = await startRegistryProxy(registry, { stallAfter: (request) => (isLayer(request) ? 1_000_000 : undefined) })
+    try {
+      const output = path.join(dir, 'stalled.wasm')
+      writeFileSync(output, 'previous content')
+      const env = isolated()
+      const child = execa('node', [binRun, 'pull', `${proxy.host}/demo/stalled:1`, '-o', output, '--json'], {
+        env: { CI: 'true', ...env },
+        reject: false,
+        stdin: 'ignore',
+        timeout: 30_000,
+      })
+      // The proxy has sent the first megabyte of the layer and then nothing more.
+      while (!proxy.requests.some((request) => isLayer(request) && request.status === 200)) await sleep(20)
+      child.kill('SIGINT')
+      const result = await child
+      expect(result.exitCode).toBe(130)
+      expect(JSON.parse(String(result.stdout))).toMatchObject({ status: 130, error: { code: 'INTERRUPTED', hints: [expect.stringMatching(/again/)] } })
+      expect(readFileSync(output, 'utf8')).toBe('previous content')
+      expect(readdirSync(dir).filter((name) => name.startsWith('stalled.wasm'))).toEqual(['stalled.wasm'])
+      const blobs = path.join(env.WASMCTL_CACHE_DIR, 'oci', 'blobs', 'sha256')
+      expect(readdirSync(blobs).filter((name) => name.startsWith(layerDigest.slice(7)))).toEqual([])
     } finally {
       await proxy.stop()
     }

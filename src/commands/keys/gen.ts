@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../base-command.js'
-import { generateKey, KEY_TYPE_NAMES, KEYS_DIRECTORY_HELP, resolveKeyDirectory } from '../../claims/keystore.js'
+import { generateKey, KEY_TYPE_NAMES, KEYS_DIRECTORY_HELP, lookupKeyDirectory } from '../../claims/keystore.js'
 
 export default class KeysGen extends BaseCommand {
   static override description = 'Generate an nkey pair: prints the public key and the seed, or saves the seed with --save.'
@@ -23,7 +23,7 @@ export default class KeysGen extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(KeysGen)
-    const keysDirectory = flags.save === undefined ? undefined : resolveKeyDirectory({ flag: flags['keys-directory'], lookupProject: true })
+    const keysDirectory = flags.save === undefined ? undefined : await lookupKeyDirectory({ flag: flags['keys-directory'] })
     const key = await generateKey({ type: args.type as (typeof KEY_TYPE_NAMES)[number], save: flags.save, keysDirectory })
     const showSeed = flags.save === undefined || flags['show-seed']
     this.print(`Public Key: ${key.publicKey}`)

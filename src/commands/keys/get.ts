@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../base-command.js'
-import { keyFilePath, loadKey, KEYS_DIRECTORY_HELP, resolveKeyDirectory } from '../../claims/keystore.js'
+import { keyFilePath, loadKey, KEYS_DIRECTORY_HELP, lookupKeyDirectory } from '../../claims/keystore.js'
 
 export default class KeysGet extends BaseCommand {
   static override description = 'Print the public key of a stored key; the seed only with --show-seed.'
@@ -18,7 +18,7 @@ export default class KeysGet extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(KeysGet)
-    const directory = resolveKeyDirectory({ flag: flags['keys-directory'], lookupProject: true })
+    const directory = await lookupKeyDirectory({ flag: flags['keys-directory'] })
     const key = loadKey(directory, args.name)
     this.print(key.publicKey)
     if (flags['show-seed']) this.print(key.seed)

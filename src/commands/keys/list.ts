@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../base-command.js'
-import { listKeys, KEYS_DIRECTORY_HELP, resolveKeyDirectory } from '../../claims/keystore.js'
+import { listKeys, KEYS_DIRECTORY_HELP, lookupKeyDirectory } from '../../claims/keystore.js'
 
 export default class KeysList extends BaseCommand {
   static override description = 'List the keys in the key directory: names, types and public keys (never seeds).'
@@ -12,7 +12,7 @@ export default class KeysList extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(KeysList)
-    const directory = resolveKeyDirectory({ flag: flags['keys-directory'], lookupProject: true })
+    const directory = await lookupKeyDirectory({ flag: flags['keys-directory'] })
     const keys = listKeys(directory)
     if (keys.length === 0) {
       this.print(`No keys in ${directory}`)

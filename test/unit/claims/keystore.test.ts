@@ -10,6 +10,7 @@ import {
   generateKey,
   listKeys,
   loadKey,
+  lookupKeyDirectory,
   readSeedFile,
   resolveKeyDirectory,
   saveKey,
@@ -134,11 +135,17 @@ describe('key directory resolution', () => {
     expect(resolveKeyDirectory({ flag: '~/k', env: {} })).toBe(path.join(os.homedir(), 'k'))
   })
 
-  it('finds the project itself when asked to look', () => {
+  it('finds the project itself when looking up, and reads it only when the flag and the environment leave it open', async () => {
     const dir = path.join(root, 'lookup', 'sub')
     mkdirSync(dir, { recursive: true })
     writeFileSync(path.join(root, 'lookup', 'wasmcloud.toml'), 'name = "app"\nlanguage = "rust"\ntype = "component"\nversion = "0.1.0"\n[component]\nkey_directory = "./mykeys"\n')
-    expect(resolveKeyDirectory({ env: {}, cwd: dir, lookupProject: true })).toBe(path.join(root, 'lookup', 'mykeys'))
+    expect(await lookupKeyDirectory({ env: {}, cwd: dir })).toBe(path.join(root, 'lookup', 'mykeys'))
+    const broken = path.join(root, 'broken-project')
+    mkdirSync(broken, { recursive: true })
+    writeFileSync(path.join(broken, 'wasmcloud.toml'), 'name = \n')
+    await expect(lookupKeyDirectory({ env: {}, cwd: broken })).rejects.toMatchObject({ code: 'PROJECT_INVALID' })
+    expect(await lookupKeyDirectory({ flag: 'keys', env: {}, cwd: broken })).toBe(path.join(broken, 'keys'))
+    expect(await lookupKeyDirectory({ env: { WASH_KEYS: '/env/wash' }, cwd: broken })).toBe('/env/wash')
   })
 })
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { WasmctlError } from '../../../src/errors.js'
-import { findProject, loadProject, parseProject, projectArtifacts } from '../../../src/project/index.js'
+import { findProject, loadProject, locateProject, parseProject, projectArtifacts } from '../../../src/project/index.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 function problemsOf(text: string): { key: string; message: string }[] {
@@ -103,6 +103,17 @@ describe('finding the project', () => {
     expect(loadProject({ projectDir: path.join(root, 'wasmcloud.toml') }).name).toBe('direct')
     expect(() => loadProject({ projectDir: path.join(root, 'sub') })).toThrow(/no wasmcloud\.toml in/)
     expect(() => loadProject({ projectDir: path.join(root, 'missing') })).toThrow(/does not exist/)
+  })
+
+  it('locateProject answers like findProject, without a file to read or with one', async () => {
+    const root = tempDir()
+    expect(await locateProject({ cwd: root })).toBeUndefined()
+    writeFileSync(path.join(root, 'wasmcloud.toml'), 'name = "located"\nversion = "0.1.0"\n')
+    mkdirSync(path.join(root, 'deep'))
+    expect((await locateProject({ cwd: path.join(root, 'deep') }))?.name).toBe('located')
+    await expect(locateProject({ projectDir: path.join(root, 'missing') })).rejects.toMatchObject({ code: 'PROJECT_NOT_FOUND' })
+    writeFileSync(path.join(root, 'wasmcloud.toml'), 'name = [\n')
+    await expect(locateProject({ cwd: root })).rejects.toMatchObject({ code: 'PROJECT_INVALID' })
   })
 
   it('says how to fix a missing project', () => {
