@@ -1,5 +1,6 @@
 // wasmctl as a library: the domain modules, free of oclif, usable from scripts and tests.
 export * from './errors.js'
+export * from './input.js'
 export * from './project/index.js'
 export * from './wasm/index.js'
 export * from './claims/index.js'

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import writeFileAtomic from 'write-file-atomic'
 
+import { sha256Hex } from '../input.js'
 import type { Project } from '../project/index.js'
 import type { ComponentWorld } from '../wasm/world.js'
 import type { ToolchainStatus } from './toolchains.js'
@@ -117,9 +118,6 @@ export async function writeCacheRecord(project: Project, record: CacheRecord): P
   }
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
 
 /** Describes a file the build wrote; `bytes` avoids reading it again when the caller has them. */
 export function recordOutput(file: string, bytes?: Uint8Array): OutputRecord {

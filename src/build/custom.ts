@@ -4,7 +4,7 @@ import path from 'node:path'
 import { adaptPreview1Module } from './adapter.js'
 import type { DriverContext, DriverOutput } from './driver.js'
 import { readToolOutput, runTool } from './run.js'
-import { isCoreWasmModule } from './validate.js'
+import { isCoreModule } from '../wasm/world.js'
 
 /**
  * `[component] build_command`, run through the shell in the project folder, as wash does. The
@@ -40,7 +40,7 @@ export async function buildCustom(context: DriverContext): Promise<DriverOutput>
       message: `the build command did not rewrite ${path.relative(project.dir, unsignedPath)}; using the file already there`,
     })
   }
-  if (project.component.wasmTarget === 'wasm32-wasip1' && isCoreWasmModule(bytes)) {
+  if (project.component.wasmTarget === 'wasm32-wasip1' && isCoreModule(bytes)) {
     context.onEvent?.({ type: 'step', step: 'adapt', message: 'adapting the wasip1 module with the WASI preview1 adapter' })
     const { component, kind } = await adaptPreview1Module(bytes, { artifact: unsignedPath, adapterPath: project.component.wasip1AdapterPath })
     return { bytes: component, adapted: kind }

@@ -5,7 +5,7 @@ import { adaptPreview1Module } from './adapter.js'
 import type { DriverContext, DriverOutput } from './driver.js'
 import { readToolOutput, runTool } from './run.js'
 import { INSTALL_HINTS } from './toolchains.js'
-import { isCoreWasmModule } from './validate.js'
+import { isCoreModule } from '../wasm/world.js'
 
 /**
  * Rust: `cargo build --target wasm32-wasip2` gives a component directly; wasm32-wasip1 (or the
@@ -87,7 +87,7 @@ export async function buildRust(context: DriverContext): Promise<DriverOutput> {
     })
   }
   const bytes = await readToolOutput(artifact, 'cargo')
-  if (target === 'wasm32-wasip2' || !isCoreWasmModule(bytes)) return { bytes }
+  if (target === 'wasm32-wasip2' || !isCoreModule(bytes)) return { bytes }
   context.onEvent?.({ type: 'step', step: 'adapt', message: `adapting the ${target} module with the WASI preview1 adapter` })
   const { component, kind } = await adaptPreview1Module(bytes, { artifact, adapterPath: project.component.wasip1AdapterPath })
   return { bytes: component, adapted: kind }

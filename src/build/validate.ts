@@ -1,8 +1,7 @@
 import path from 'node:path'
 
 import { WasmctlError } from '../errors.js'
-import { readPreamble } from '../wasm/binary.js'
-import { type ComponentWorld, componentWorld, isComponent } from '../wasm/world.js'
+import { type ComponentWorld, componentWorld, isComponent, isCoreModule } from '../wasm/world.js'
 import { readWitWorld, unversioned } from './wit.js'
 
 export interface ValidateArtifactOptions {
@@ -22,10 +21,9 @@ export interface ValidateArtifactOptions {
  */
 export function validateArtifact(bytes: Uint8Array, options: ValidateArtifactOptions): { world: ComponentWorld; warnings: string[] } {
   if (!isComponent(bytes)) {
-    const isCoreModule = isCoreWasmModule(bytes)
     throw new WasmctlError(
       'BUILD_NOT_COMPONENT',
-      isCoreModule
+      isCoreModule(bytes)
         ? `${options.artifact} is a core WebAssembly module, not a component`
         : `${options.artifact} is not a WebAssembly component (${bytes.length} bytes, not starting with the wasm magic number)`,
       {
@@ -62,12 +60,4 @@ export function validateArtifact(bytes: Uint8Array, options: ValidateArtifactOpt
     )
   }
   return { world, warnings }
-}
-
-export function isCoreWasmModule(bytes: Uint8Array): boolean {
-  try {
-    return readPreamble(bytes) === 'module'
-  } catch {
-    return false
-  }
 }

@@ -20,7 +20,8 @@ export default class Push extends BaseCommand {
   async run() {
     const { args, flags } = await this.parse(Push)
     const { locateProject } = await import('../project/locate.js')
-    const { parseAnnotations, pushComponent } = await import('../oci/push.js')
+    const { pushComponent } = await import('../oci/push.js')
+    const { parseKeyValuePairs } = await import('../input.js')
     const project = await locateProject({ projectDir: flags['project-dir'] })
     const spinner = await this.spinner()
     spinner.start(`Pushing to ${args.ref}`)
@@ -30,7 +31,7 @@ export default class Push extends BaseCommand {
         registry: flags.registry,
         file: args.file,
         project,
-        annotations: parseAnnotations(flags.annotation),
+        annotations: parseKeyValuePairs(flags.annotation ?? [], 'annotation'),
         allowLatest: flags['allow-latest'],
         ...(await registryAccess(flags)),
         signal: this.signal,

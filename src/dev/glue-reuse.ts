@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import path from 'node:path'
 
 import { exportModuleState } from '../host/core-exports.js'
-import { sha256Hex, type TranspiledComponent } from '../host/transpile.js'
+import type { TranspiledComponent } from '../host/transpile.js'
+import { sha256Hex } from '../input.js'
 import { readPreamble, SectionId, sections } from '../wasm/binary.js'
 
 /**

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs'
 import path from 'node:path'
 
 import { WasmctlError } from '../errors.js'
+import { parseKeyValuePairs } from '../input.js'
 import { defaultCacheRoot } from '../oci/cache.js'
 import type { Project } from '../project/index.js'
 import type { HostOptions } from './server.js'
@@ -26,19 +27,6 @@ export interface HostFlags {
 }
 
 export type ResolvedHostOptions = Omit<HostOptions, 'onEvent'> & { preopens: Preopen[]; env: Record<string, string>; config: Record<string, string> }
-
-/** `K=V` pairs (`--env`, `--config`). */
-export function parsePairs(values: string[], flag: string): Record<string, string> {
-  const pairs: Record<string, string> = {}
-  for (const value of values) {
-    const index = value.indexOf('=')
-    if (index <= 0) {
-      throw new WasmctlError('INPUT_INVALID', `--${flag} ${value}: expected KEY=VALUE`, { hints: [`pass --${flag} NAME=value, once per pair`] })
-    }
-    pairs[value.slice(0, index)] = value.slice(index + 1)
-  }
-  return pairs
-}
 
 /** `--dir host::guest` (wasmtime's syntax); a lone path is mapped under the same name. */
 export function parseDir(value: string, base: string): Preopen {
@@ -81,8 +69,8 @@ export function resolveHostOptions(project: Project | undefined, flags: HostFlag
     timeoutMs: flags.timeout !== undefined ? parseDuration(flags.timeout) : dev?.timeoutMs,
     workers: flags.workers,
     allowHttp: [...(dev?.allowHttp ?? []), ...(flags.allowHttp ?? [])],
-    env: { ...dev?.env, ...parsePairs(flags.env ?? [], 'env') },
-    config: { ...dev?.config, ...parsePairs(flags.config ?? [], 'config') },
+    env: { ...dev?.env, ...parseKeyValuePairs(flags.env ?? [], 'env') },
+    config: { ...dev?.config, ...parseKeyValuePairs(flags.config ?? [], 'config') },
     preopens: [...(dev?.dirs ?? []).map((dir) => parseDir(dir, projectDir)), ...(flags.dir ?? []).map((dir) => parseDir(dir, cwd))],
     keyvalueFile: project ? path.join(project.dir, '.wasmctl', 'keyvalue.json') : undefined,
     trust: {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Worker } from 'node:worker_threads'
 
 import { fsError, WasmctlError } from '../errors.js'
+import { sha256Hex } from '../input.js'
 import { exportModuleState } from './core-exports.js'
 import { createWorker } from './worker-entry.js'
 import { wasm, type WasmModule } from './wasm-api.js'
@@ -41,9 +42,6 @@ function jcoVersion(): string {
   return String((JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version)
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
 
 /** `hex`: the sha256 of `bytes`, when the caller has it already. */
 export async function transpileCached(bytes: Uint8Array, cacheRoot: string, hex = sha256Hex(bytes)): Promise<TranspiledComponent> {

@@ -46,21 +46,6 @@ export interface PushResult {
   skipped: number
 }
 
-/** `--annotation k=v` values as a map; `k=` is an empty value, a missing `=` is a usage error. */
-export function parseAnnotations(values: readonly string[] = []): Record<string, string> {
-  const annotations: Record<string, string> = {}
-  for (const value of values) {
-    const equals = value.indexOf('=')
-    if (equals <= 0) {
-      throw new WasmctlError('INPUT_INVALID', `annotation "${value}" is not key=value`, {
-        hints: ['write annotations as --annotation org.opencontainers.image.description="..."'],
-      })
-    }
-    annotations[value.slice(0, equals).trim()] = value.slice(equals + 1)
-  }
-  return annotations
-}
-
 /** `org.opencontainers.image.*` annotations from the project file (title and version always; others when the file has them). */
 export function projectAnnotations(project: Project | undefined): Record<string, string> {
   if (!project) return {}

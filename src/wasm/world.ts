@@ -14,10 +14,18 @@ export interface ComponentWorld {
 }
 
 export function isComponent(bytes: Uint8Array): boolean {
+  return encodingOf(bytes) === 'component'
+}
+
+export function isCoreModule(bytes: Uint8Array): boolean {
+  return encodingOf(bytes) === 'module'
+}
+
+function encodingOf(bytes: Uint8Array): ReturnType<typeof readPreamble> | undefined {
   try {
-    return readPreamble(bytes) === 'component'
+    return readPreamble(bytes)
   } catch {
-    return false
+    return undefined
   }
 }
 

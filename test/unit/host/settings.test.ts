@@ -3,16 +3,11 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { parseDir, parseDuration, parsePairs, resolveHostOptions } from '../../../src/host/settings.js'
+import { parseDir, parseDuration, resolveHostOptions } from '../../../src/host/settings.js'
 import { parseProject } from '../../../src/project/index.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 describe('host settings', () => {
-  it('parses KEY=VALUE pairs, keeping "=" in values, and names the flag on bad input', () => {
-    expect(parsePairs(['A=1', 'URL=a=b', 'EMPTY='], 'env')).toEqual({ A: '1', URL: 'a=b', EMPTY: '' })
-    expect(() => parsePairs(['nope'], 'config')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('--config nope') }))
-  })
-
   it('parses durations in ms, s, m or plain seconds', () => {
     expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('2m'), parseDuration('1.5')]).toEqual([500, 30_000, 120_000, 1500])
     expect(() => parseDuration('soon')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }))

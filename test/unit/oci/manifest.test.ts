@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { buildConfig, canonicalJson, parseAnnotations, projectAnnotations } from '../../../src/oci/push.js'
+import { buildConfig, canonicalJson, projectAnnotations } from '../../../src/oci/push.js'
 import { parseProject } from '../../../src/project/index.js'
 import { transferReporter } from '../../../src/ui/progress.js'
 import { createLogger } from '../../../src/ui/output.js'
@@ -23,12 +23,6 @@ describe('buildConfig', () => {
 })
 
 describe('annotations', () => {
-  it('parses key=value flags, keeping = inside values', () => {
-    expect(parseAnnotations(['a=1', 'b=x=y', 'empty='])).toEqual({ a: '1', b: 'x=y', empty: '' })
-    expect(() => parseAnnotations(['novalue'])).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }))
-    expect(() => parseAnnotations(['=v'])).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }))
-  })
-
   it('derives org.opencontainers.image.* from the project file', () => {
     const project = parseProject('name = "hello"\nversion = "1.2.3"\ndescription = "d"\nlicense = "Apache-2.0"\nauthors = ["a", "b"]\n', '/p/wasmcloud.toml')
     expect(projectAnnotations(project)).toEqual({
