@@ -22,8 +22,8 @@ export interface RunCommandOptions {
   preopens?: Preopen[]
   config?: Record<string, string>
   keyvalueFile?: string
-  /** 1 (default), or 2 to keep stdout free for JSON. */
-  stdoutFd?: 1 | 2
+  /** 1 (default), 2 to keep stdout free for JSON, or any open file descriptor (tests capture output in a file). */
+  stdoutFd?: number
   signal?: AbortSignal
   onLog?: (level: LogLevel, context: string, message: string) => void
 }
