@@ -4,7 +4,9 @@ export { findPlaceholders, nameVariables, renderPath, renderText } from './rende
 export {
   checkTarget,
   createProject,
+  gitInit,
   planProject,
+  writeProjectAtomically,
   type CreatedProject,
   type CreateProjectOptions,
   type GitInitStatus,
@@ -15,3 +17,16 @@ export {
 export { type Template, type TemplateManifest, type TemplateValueSpec, TEMPLATE_TOOLCHAINS } from './schema.js'
 export { checkValue, parseValueFlags, resolveValues, valueQuestions, type ValueQuestion } from './values.js'
 export { templateCatalog, type TemplateListing } from './catalog.js'
+export { parseTemplateConfig, parseValuesFile, readValuesFile, TEMPLATE_CONFIG_FILE, type PlaceholderSpec, type TemplateConfig } from './external/config.js'
+export { handlebarsToLiquid, renderTemplateText, type TemplateVariables } from './external/engine.js'
+export { checkPlaceholderValue, resolvePlaceholders, type PlaceholderQuestion } from './external/placeholders.js'
+export { fetchTemplate, resolveGitUrl, type FetchedTemplate, type TemplateSource } from './external/source.js'
+export {
+  checkWashProjectName,
+  createExternalProject,
+  externalProjectTarget,
+  renderTemplateFolder,
+  type ExternalProject,
+  type ExternalProjectOptions,
+} from './external/generate.js'
+export { bundledForWashName, parseFavorites, pickFavorite, readFavoritesFile, WASH_COMPONENT_FAVORITES, type FavoriteEntry, type WashFavorite } from './external/favorites.js'

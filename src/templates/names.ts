@@ -55,7 +55,7 @@ export function projectNames(name: string, reserved: readonly string[] = []): Pr
   }
   if (name.trim() === '') throw invalid('the project name must not be empty', name, [RULE])
   if (/[/\\]/.test(name) || name.includes('..') || name === '.') {
-    throw invalid(`"${name}" is a path, not a project name`, name, tryInstead(['choose the folder with --path and give a plain name']))
+    throw invalid(`"${name}" is a path, not a project name`, name, tryInstead(['choose the folder with --output-dir and give a plain name']))
   }
   if (/\s/.test(name)) throw invalid(`the project name "${name}" contains spaces`, name, tryInstead([RULE]))
   if (name.length > MAX_NAME_LENGTH) {

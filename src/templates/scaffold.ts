@@ -78,7 +78,7 @@ export function checkTarget(target: string, force: boolean): void {
   const entries = directoryEntries(target)
   if (entries.length > 0 && !force) {
     throw new WasmctlError('NEW_TARGET_EXISTS', `${target} already exists and is not empty`, {
-      hints: ['choose another name or --path', 'or pass --force to write the template into it (files with the same names are replaced)'],
+      hints: ['choose another name or --output-dir', 'or pass --force to write the template into it (files with the same names are replaced)'],
       details: { path: target, entries: entries.length },
     })
   }
@@ -93,7 +93,7 @@ function directoryEntries(target: string): string[] {
   }
   if (!isDirectory) {
     throw new WasmctlError('NEW_TARGET_EXISTS', `${target} exists and is a file, not a folder`, {
-      hints: ['choose another name or --path'],
+      hints: ['choose another name or --output-dir'],
       details: { path: target },
     })
   }
@@ -112,20 +112,13 @@ export async function createProject(plan: ProjectPlan, options: CreateProjectOpt
   // Checked again: the folder may have filled up while the questions were answered.
   checkTarget(target, plan.force)
 
-  const parent = path.dirname(target)
-  let createdParent: string | undefined
-  let staging: string | undefined
   try {
-    createdParent = await mkdir(parent, { recursive: true })
-    // Not mkdtemp: its 0700 folder would become the project folder, unreadable to the group.
-    staging = path.join(parent, `.${path.basename(target)}.wasmctl-${randomBytes(6).toString('hex')}`)
-    await mkdir(staging)
-    emit({ type: 'step', message: `rendering template ${template.name} into ${staging}` })
-    const files = await renderTemplate(template, variables, staging, options)
-    throwIfAborted(options.signal, 'new actor')
-    await moveIntoPlace(staging, target)
-    staging = undefined
-    createdParent = undefined
+    const files = await writeProjectAtomically(target, plan.force, async (staging) => {
+      emit({ type: 'step', message: `rendering template ${template.name} into ${staging}` })
+      const written = await renderTemplate(template, variables, staging, options)
+      throwIfAborted(options.signal, 'new actor')
+      return written
+    })
     const git = options.gitInit === false ? 'skipped' : await gitInit(target, emit)
     return {
       path: target,
@@ -139,6 +132,33 @@ export async function createProject(plan: ProjectPlan, options: CreateProjectOpt
       git,
       next: template.next.map((line) => renderText(line, variables, `${template.name} next`)),
     }
+  } catch (error) {
+    if (error instanceof WasmctlError) throw error
+    throw fsError(error, 'create the project in', target)
+  }
+}
+
+/**
+ * Runs `write` on an empty staging folder beside `target`, then moves the result into place; on
+ * any failure the staging folder (and a parent folder made for it) is removed, so a bad
+ * template, a full disk or Ctrl-C never leaves a half-written project behind.
+ */
+export async function writeProjectAtomically<T>(target: string, force: boolean, write: (staging: string) => Promise<T>): Promise<T> {
+  const parent = path.dirname(target)
+  let createdParent: string | undefined
+  let staging: string | undefined
+  try {
+    createdParent = await mkdir(parent, { recursive: true })
+    // Not mkdtemp: its 0700 folder would become the project folder, unreadable to the group.
+    staging = path.join(parent, `.${path.basename(target)}.wasmctl-${randomBytes(6).toString('hex')}`)
+    await mkdir(staging)
+    const result = await write(staging)
+    // Checked again: the folder may have filled up while the files were written.
+    checkTarget(target, force)
+    await moveIntoPlace(staging, target)
+    staging = undefined
+    createdParent = undefined
+    return result
   } catch (error) {
     if (staging) await rm(staging, { recursive: true, force: true })
     if (createdParent) await rm(createdParent, { recursive: true, force: true })
@@ -191,7 +211,7 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
 
 /**
  * A new folder is one rename. An existing one (empty, or with --force) is merged file by file:
- * renaming over it would pull the folder out from under a shell sitting in it (`--path .`).
+ * renaming over it would pull the folder out from under a shell sitting in it (`--output-dir .`).
  */
 async function moveIntoPlace(staging: string, target: string): Promise<void> {
   if (!existsSync(target)) {
@@ -211,7 +231,7 @@ async function assertMergeable(from: string, to: string): Promise<void> {
     if (!existing) continue
     if (entry.isDirectory() !== existing.isDirectory()) {
       throw new WasmctlError('NEW_TARGET_EXISTS', `cannot write ${destination}: a ${existing.isDirectory() ? 'folder' : 'file'} of that name is in the way`, {
-        hints: ['move it aside, or choose another --path'],
+        hints: ['move it aside, or choose another --output-dir'],
       })
     }
     if (entry.isDirectory()) await assertMergeable(path.join(from, entry.name), destination)
@@ -232,7 +252,7 @@ async function merge(from: string, to: string): Promise<void> {
 }
 
 /** `git init` like `cargo new`: only when git is installed and the project is not already inside a repository. */
-async function gitInit(target: string, emit: (event: NewProjectEvent) => void): Promise<GitInitStatus> {
+export async function gitInit(target: string, emit: (event: NewProjectEvent) => void): Promise<GitInitStatus> {
   const { default: which } = await import('which')
   const git = await which('git', { nothrow: true })
   if (!git) return 'git-not-found'
