@@ -1,12 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
+import { writeFileAtomic } from '../files.js'
 
 import { projectSignTags, resolveKeyDirectory, signWasmFile } from '../claims/sign.js'
 import { fsError, throwIfAborted, WasmctlError } from '../errors.js'
 import { type Project, projectArtifacts } from '../project/index.js'
 import type { ComponentWorld } from '../wasm/world.js'
+import type { WitDepsEvent } from '../wit/fetch.js'
 import {
   type CacheRecord,
   type OutputRecord,
@@ -35,6 +36,10 @@ export interface BuildProjectOptions {
   signOnly?: boolean
   /** Ignore the build cache (`--no-cache`). */
   noCache?: boolean
+  /** Do not fetch missing WIT dependencies into wit/deps first (`--skip-fetch`). */
+  skipFetch?: boolean
+  /** Progress of that fetch (packages fetched, registry notices). */
+  onWitDepsEvent?: (event: WitDepsEvent) => void
   /**
    * Keep componentize-js output in this folder by the hash of its inputs (bundle, WIT, world,
    * version), shared by every project: CI and test suites rebuild identical sources for free.
@@ -109,6 +114,13 @@ export async function buildProject(project: Project, options: BuildProjectOption
       toolchain: record?.toolchain ?? { name: driver.toolchain, version: null },
       cached: false,
     })
+  }
+
+  if (!options.skipFetch) {
+    // As `wash build`: fetch the WIT packages wit/ refers to; a no-op (no network) when wit/deps has them all.
+    const { fetchWitDeps } = await import('../wit/fetch.js')
+    await fetchWitDeps(project, { signal: options.signal, onEvent: options.onWitDepsEvent })
+    throwIfAborted(options.signal, 'build')
   }
 
   const checkOptions = {

@@ -31,11 +31,11 @@ export function unversioned(name: string): string {
   return name.replace(/@[^/@]*$/, '')
 }
 
-function stripComments(text: string): string {
+export function stripComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ')
 }
 
-function witFiles(dir: string): string[] {
+export function witFiles(dir: string): string[] {
   const files: string[] = []
   for (const entry of readdirSync(dir).sort()) {
     const full = path.join(dir, entry)

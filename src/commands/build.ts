@@ -21,6 +21,7 @@ export default class Build extends BaseCommand {
     'build-only': Flags.boolean({ description: 'Build without signing.', exclusive: ['sign-only'] }),
     'sign-only': Flags.boolean({ description: 'Sign the last build without building again.', exclusive: ['build-only'] }),
     'no-cache': Flags.boolean({ description: 'Run the toolchain even when nothing changed since the last build.' }),
+    'skip-fetch': Flags.boolean({ description: 'Do not fetch missing WIT dependencies into wit/deps before building (as wash).' }),
     issuer: Flags.string({ char: 'i', description: 'Account seed, or a file holding it (also WASH_ISSUER_KEY). Default: <user>_account.nk.', env: 'WASMCTL_ISSUER_KEY' }),
     subject: Flags.string({ char: 's', description: 'Module seed, or a file holding it (also WASH_SUBJECT_KEY). Default: <name>_module.nk.', env: 'WASMCTL_SUBJECT_KEY' }),
     'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP }),
@@ -31,12 +32,18 @@ export default class Build extends BaseCommand {
   async run() {
     const { flags } = await this.parse(Build)
     const project = loadProject({ projectDir: flags['project-dir'] })
+    for (const warning of project.warnings) this.warn(warning)
     const prefixOutput = stderrIsTTY()
     const showOutput = this.logger.level !== 'error'
     const result = await buildProject(project, {
       buildOnly: flags['build-only'],
       signOnly: flags['sign-only'],
       noCache: flags['no-cache'],
+      skipFetch: flags['skip-fetch'],
+      onWitDepsEvent: (event) => {
+        if (event.type === 'package' && event.action !== 'fetching') this.logger.info(`WIT dependency ${event.package}: ${event.action}`)
+        else if (event.type === 'oci' && event.event.type === 'notice') this.logger.info(event.event.message)
+      },
       componentizeCache: fromEnv('WASMCTL_COMPONENTIZE_CACHE'),
       signing: {
         keysDirectory: flags['keys-directory'],

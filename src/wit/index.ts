@@ -1,0 +1,5 @@
+export { printWitPackage, type PrintedPackage } from './binary.js'
+export { KNOWN_REGISTRIES, ociReference, readOverrides, readPullSources, readWkgConfig, resolveLocation, wkgConfigFile, type PullSource } from './config.js'
+export { fetchWitDeps, type FetchWitDepsOptions, type WitDepsProject, type WitDepsEvent, type WitDepsPackage, type WitDepsResult } from './fetch.js'
+export { findLocked, formatLock, lockFilePath, parseLock, readLock, WASMCLOUD_LOCK, WKG_LOCK, type WitLock } from './lock.js'
+export { depsFolderName, formatPackage, parsePackage, requirementOf, scanWitFolder, scanWitText, type PackageId } from './refs.js'
