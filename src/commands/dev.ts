@@ -1,9 +1,11 @@
+import path from 'node:path'
+
 import { Flags } from '@oclif/core'
 
-import { BaseCommand } from '../base-command.js'
+import { BaseCommand, fromEnv } from '../base-command.js'
+import { WasmctlError } from '../errors.js'
 import { projectDirFlag } from '../flags.js'
 import { loadProject } from '../project/load.js'
-import { writeStdout } from '../ui/output.js'
 import { isInteractive } from '../ui/tty.js'
 import Up from './up.js'
 
@@ -29,16 +31,28 @@ export default class Dev extends BaseCommand {
     'require-signed': requireSigned,
     'allowed-issuer': allowedIssuer,
     'project-dir': projectDirFlag,
+    // wash dev's names and meanings.
+    'work-dir': Flags.string({ char: 'd', description: 'Project folder to build and watch, holding wasmcloud.toml (wash dev\'s --work-dir).', env: 'WASH_DEV_CODE_DIR' }),
+    'ignore-dir': Flags.string({ char: 'i', multiple: true, description: 'Folder whose changes never trigger a build, relative to the project folder; repeatable. Build outputs, .git, node_modules, editor swap files and the file stdout/stderr are redirected to are always ignored.' }),
+    'manifest-output-dir': Flags.string({ description: 'Not supported yet: wash dev writes its generated wadm manifests there, and wasmctl has no manifest generator until `wasmctl app manifest` exists.' }),
   }
 
   async run() {
     const { flags } = await this.parse(Dev)
-    const project = loadProject({ projectDir: flags['project-dir'] })
+    const { checkAllowedIssuers } = await import('../claims/issuers.js')
+    checkAllowedIssuers(flags['allowed-issuer'] ?? [])
+    refuseManifestOutput(flags['manifest-output-dir'])
+    if (fromEnv('WASH_DEV_MANIFEST_OUTPUT_DIR')) this.warn('WASH_DEV_MANIFEST_OUTPUT_DIR is ignored: wasmctl dev generates no wadm manifest yet (until `wasmctl app manifest` exists)')
+    const project = loadProject({ projectDir: projectDirOf(flags['project-dir'], flags['work-dir']) })
+    for (const warning of project.warnings) this.warn(warning)
     const dev = await import('../dev/index.js')
     const view = dev.createDevConsole({ json: this.json, stdout: process.stdout, stderr: process.stderr, debug: this.logger.enabled('debug') })
     const hostFlags = { ...flags, allowHttp: flags['allow-http'], requireSigned: flags['require-signed'], allowedIssuer: flags['allowed-issuer'] }
     const build = dev.createWorkerBuilder()
     let unbindKeys = () => {}
+    // Events that arrive once the session is over (a late request or build line) would land after
+    // the final JSON line; they are dropped.
+    let rendering = true
     try {
       const session = await dev.startDevSession({
         project,
@@ -46,8 +60,9 @@ export default class Dev extends BaseCommand {
         createHost: await dev.embeddedHostFactory(hostFlags),
         port: flags.port,
         address: flags.address,
+        ignoreDirs: flags['ignore-dir'],
         signal: this.signal,
-        onEvent: view.render,
+        onEvent: (event) => rendering && view.render(event),
       })
       if (flags.open) void session.bus.next('reload.ok').then((event) => dev.openUrl(session, event.url))
       if (isInteractive({ json: this.json })) unbindKeys = dev.bindSessionKeys(session, process.stdin)
@@ -56,13 +71,29 @@ export default class Dev extends BaseCommand {
       return summary
     } finally {
       unbindKeys()
-      view.dispose()
       await build.close()
+      rendering = false
+      view.dispose()
     }
   }
 
   /** NDJSON: the closing envelope is one more line, never a pretty-printed block. */
-  override logJson(json: unknown): void {
-    writeStdout(JSON.stringify(json))
+  protected override formatJson(json: unknown): string {
+    return JSON.stringify(json)
   }
+}
+
+function refuseManifestOutput(dir: string | undefined): void {
+  if (dir === undefined) return
+  throw new WasmctlError('USAGE', '--manifest-output-dir is not supported until `wasmctl app manifest` exists: wasmctl dev generates no wadm manifest yet', {
+    hints: ['drop --manifest-output-dir; wasmctl dev serves the component with its embedded host, without wadm'],
+  })
+}
+
+/** `--work-dir` is wash's `--project-dir`; both may be given only when they agree. */
+function projectDirOf(projectDir: string | undefined, workDir: string | undefined): string | undefined {
+  if (projectDir !== undefined && workDir !== undefined && path.resolve(projectDir) !== path.resolve(workDir)) {
+    throw new WasmctlError('USAGE', `--work-dir (${workDir}) and --project-dir (${projectDir}) name different folders`, { hints: ['pass one of them'] })
+  }
+  return projectDir ?? workDir
 }

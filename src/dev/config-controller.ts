@@ -1,4 +1,4 @@
-import { readProject, type Project } from '../project/index.js'
+import { readProject, refuseProvider, type Project } from '../project/index.js'
 import type { DevBus } from './bus.js'
 import { toErrorInfo } from './build-controller.js'
 
@@ -25,11 +25,12 @@ export class ConfigController {
 
   reload(): void {
     try {
-      this.project = readProject(this.project.file)
+      this.project = refuseProvider(readProject(this.project.file))
     } catch (error) {
       this.bus.emit('config.error', toErrorInfo(error))
       return
     }
+    for (const message of this.project.warnings) this.bus.emit('log', { level: 'warn', message, source: 'config' })
     this.bus.emit('config.reload', { file: this.project.file, project: this.project })
   }
 

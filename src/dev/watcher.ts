@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
+import { existsSync, fstatSync, readFileSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
 
 import type { FSWatcher } from 'chokidar'
 
 import { WasmctlError } from '../errors.js'
-import type { Project } from '../project/index.js'
+import { isInside, type Project } from '../project/index.js'
 import type { DevBus } from './bus.js'
 import { createChangeBatcher, type ChangeBatcher } from './debounce.js'
 import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js'
@@ -13,7 +13,9 @@ import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js'
 /**
  * Watches the project with chokidar and turns file events into debounced `watch.change` batches.
  *
- * Loop-proof by construction: build outputs and wasmctl's state are ignored (ignore.ts), and a
+ * Loop-proof by construction: build outputs and wasmctl's state are ignored (ignore.ts), so is
+ * the regular file this process's own stdout or stderr writes to (`wasmctl dev --json > dev.log`
+ * inside the project would otherwise rebuild on every event it logs), and a
  * file whose content is what it was before (a save without edits, a tool that rewrites a file
  * unchanged) is not a change, because each file's content fingerprint is compared, when a burst
  * of events is over, with the one it had at the last change. Changes to wasmcloud.toml, the WIT folder or an ignore file are marked
@@ -26,6 +28,30 @@ export interface WatchControllerOptions {
   debounceMs?: number
   /** Longest a continuous stream of changes can delay a build. */
   maxWaitMs?: number
+  /** Absolute folders never watched (wash's `--ignore-dir`). */
+  ignoreDirs?: string[]
+  /** Files never reacted to, by identity (default: the regular files behind this process's fd 1 and 2). */
+  ownOutputs?: FileIdentity[]
+}
+
+/** A file's identity, which a rename keeps and a path does not tell (`> dev.log` may be reached by several paths). */
+export interface FileIdentity {
+  dev: number
+  ino: number
+}
+
+/** The regular files this process's stdout and stderr write to (none when they are a TTY or a pipe). */
+export function ownOutputFiles(fds: number[] = [1, 2]): FileIdentity[] {
+  const files: FileIdentity[] = []
+  for (const fd of fds) {
+    try {
+      const stats = fstatSync(fd)
+      if (stats.isFile() && !files.some((file) => file.dev === stats.dev && file.ino === stats.ino)) files.push({ dev: stats.dev, ino: stats.ino })
+    } catch {
+      // A closed descriptor writes nowhere.
+    }
+  }
+  return files
 }
 
 /** A burst of saves within this window is one build (the issue's "20 saves within 100 ms"). */
@@ -41,12 +67,16 @@ export class WatchController {
   private readonly batcher: ChangeBatcher
   private readonly fingerprints = new Map<string, string>()
   private readonly offConfig: () => void
+  private readonly ignoreDirs: string[]
+  private readonly ownOutputs: FileIdentity[]
   private closed = false
 
   constructor(options: WatchControllerOptions) {
     this.bus = options.bus
     this.project = options.project
     this.matcher = createIgnoreMatcher(this.project)
+    this.ignoreDirs = (options.ignoreDirs ?? []).map((dir) => path.resolve(this.project.dir, dir))
+    this.ownOutputs = options.ownOutputs ?? ownOutputFiles()
     const quietMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS
     this.batcher = createChangeBatcher({
       quietMs,
@@ -75,7 +105,7 @@ export class WatchController {
       // `sed -i` or editor temp file would split one save into two builds. Content fingerprints
       // already make an unlink-then-add of the same bytes a non-event.
       atomic: false,
-      ignored: (file: string, stats?: Stats) => this.matcher.ignores(file, stats ? stats.isDirectory() : isDirectory(file)),
+      ignored: (file: string, stats?: Stats) => this.ignores(file, stats),
     })
     this.watcher = watcher
     let ready = false
@@ -84,7 +114,7 @@ export class WatchController {
       const file = String(changed)
       const stats = info instanceof Object && 'isFile' in info ? (info as Stats) : undefined
       if (!ready) {
-        if (event === 'add') this.fingerprints.set(file, fingerprint(file, stats))
+        if (event === 'add' && !this.isOwnOutput(file, stats)) this.fingerprints.set(file, fingerprint(file, stats))
         return
       }
       this.onEvent(event, file)
@@ -109,8 +139,34 @@ export class WatchController {
 
   private onEvent(event: string, file: string): void {
     if (event === 'addDir' || event === 'unlinkDir') return
-    if (this.matcher.ignores(file, false)) return
+    if (this.matcher.ignores(file, false) || this.inIgnoredDir(file) || this.isOwnOutput(file)) return
     this.batcher.add(file)
+  }
+
+  /** What chokidar must not watch at all: the ignore rules, `--ignore-dir` folders, our own output files. */
+  private ignores(file: string, stats?: Stats): boolean {
+    if (this.inIgnoredDir(file)) return true
+    if (this.matcher.ignores(file, stats ? stats.isDirectory() : isDirectory(file))) return true
+    // chokidar asks again with stats for each entry it lists; a stat per path here would double its work.
+    return stats !== undefined && this.isOwnOutput(file, stats)
+  }
+
+  private inIgnoredDir(file: string): boolean {
+    return this.ignoreDirs.some((dir) => file === dir || isInside(file, dir))
+  }
+
+  /** Whether the file is the one our stdout or stderr goes to (compared by device and inode, not by name). */
+  private isOwnOutput(file: string, stats?: Stats): boolean {
+    if (this.ownOutputs.length === 0) return false
+    let info = stats
+    if (!info) {
+      try {
+        info = statSync(file)
+      } catch {
+        return false
+      }
+    }
+    return info.isFile() && this.ownOutputs.some((own) => own.dev === info.dev && own.ino === info.ino)
   }
 
   /**

@@ -1,4 +1,5 @@
 export * from './schema.js'
 export { projectArtifacts } from './artifacts.js'
-export { findProject, findProjectFile, loadProject, parseProject, readProject, type LoadProjectOptions } from './load.js'
+export { isInside, leavesDir } from './paths.js'
+export { findProject, findProjectFile, loadProject, parseProject, readProject, refuseProvider, type LoadProjectOptions } from './load.js'
 export { locateProject } from './locate.js'

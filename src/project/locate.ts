@@ -14,6 +14,8 @@ export interface LoadProjectOptions {
   projectDir?: string
   /** Where to start walking up from when no projectDir is given. */
   cwd?: string
+  /** The environment whose `WASMCLOUD_*` variables override the file's settings, as in wash (default: process.env). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** Walks up from `start` to the file system root and returns the first wasmcloud.toml found. */
@@ -55,5 +57,5 @@ export async function locateProject(options: LoadProjectOptions = {}): Promise<P
   const file = resolveProjectFile(options)
   if (!file) return undefined
   const { readProject } = await import('./load.js')
-  return readProject(file)
+  return readProject(file, options.env)
 }

@@ -8,9 +8,13 @@ export const PROJECT_FILE = 'wasmcloud.toml'
 export const PROJECT_TYPES = ['component', 'provider'] as const
 export type ProjectType = (typeof PROJECT_TYPES)[number]
 
-/** wash's `wasm_target` values and their aliases. */
+/**
+ * wash's `wasm_target` values and their aliases. `wasm` (TinyGo's name for a core module) is not
+ * a wash name: wash warns and builds a core module, and so does wasmctl's reading of it.
+ */
 export const WASM_TARGETS: Record<string, 'wasm32-unknown-unknown' | 'wasm32-wasip1' | 'wasm32-wasip2'> = {
   'wasm32-unknown-unknown': 'wasm32-unknown-unknown',
+  wasm: 'wasm32-unknown-unknown',
   'wasm32-wasi': 'wasm32-wasip1',
   'wasm32-wasip1': 'wasm32-wasip1',
   'wasm32-wasi-preview1': 'wasm32-wasip1',
@@ -40,6 +44,20 @@ export interface RegistrySettings {
   /** Absolute path of a JSON credentials file (wash format). */
   credentials?: string
   pushInsecure: boolean
+  /** `[[registry.pull.sources]]`: where WIT packages matching `target` (`wasi`, `wasi:http@0.2.0`) come from. */
+  pull: RegistryPullSource[]
+}
+
+export interface RegistryPullSource {
+  target: string
+  /** `builtin`, `file://…`, `oci://…`, `http(s)://…` or `git+ssh|http|https://…`, as wash accepts them. */
+  source: string
+}
+
+/** A `[overrides."ns:pkg"]` entry (wkg's format): a local WIT folder (absolute) and/or a version requirement. */
+export interface PackageOverride {
+  path?: string
+  version?: string
 }
 
 export interface DevSettings {
@@ -75,8 +93,14 @@ export interface Project {
   rust: { cargoPath?: string; targetPath?: string; debug: boolean }
   tinygo: { tinygoPath?: string; disableGoGenerate: boolean; scheduler?: string; garbageCollector?: string }
   registry: RegistrySettings
+  /** `[overrides]` for WIT dependencies; undefined when the file has none (or wash would ignore them). */
+  overrides?: Record<string, PackageOverride>
   dev: DevSettings
-  /** The parsed TOML document, for sections wasmctl does not model. */
+  /** What the reader wants the user to know (deprecated keys, wash's lenient readings); commands show them. */
+  warnings: string[]
+  /** Where `name` and `version` came from when the file leaves them out (wash reads Cargo.toml). */
+  identitySource?: 'Cargo.toml' | 'package.json'
+  /** The parsed TOML document (with `WASMCLOUD_*` overrides applied), for sections wasmctl does not model. */
   raw: Record<string, unknown>
 }
 

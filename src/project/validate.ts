@@ -1,10 +1,14 @@
+import { statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import semver from 'semver'
 import { z } from 'zod'
 
+import { allowedIssuerProblem } from '../claims/issuers.js'
+import { identityManifest, readPackageIdentity } from './identity.js'
 import { PROJECT_TYPES, type Project, type ProjectProblem, WASM_TARGETS } from './schema.js'
+import { isPullSource, normalizeLegacyKeys, PULL_SOURCE_HELP, readPackageConfig } from './wash-compat.js'
 
 /**
  * The wasmcloud.toml schema. Unknown keys are allowed (wash ignores them too, and newer wash
@@ -17,13 +21,33 @@ const devConfigEntry = z.union([
   z.object({ name: z.string() }).loose(),
   z.object({ values: z.record(z.string(), z.string()) }).loose(),
 ])
+// wash's DevSecretSpec: a named secret from a store, or one given by value.
+const devSecretEntry = z.union([
+  z.object({ name: z.string(), source: z.object({ policy: z.string(), key: z.string(), field: z.string().optional(), version: z.string().optional() }).loose() }).loose(),
+  z.object({ name: z.string(), values: z.record(z.string(), z.string()) }).loose(),
+])
+const oneOrMore = <T extends z.ZodType>(entry: T) => z.union([entry, z.array(entry)])
+// wash's InterfaceComponentOverride (`interface` and `uri` are its aliases).
+const interfaceOverride = z
+  .object({
+    interface_spec: z.string().optional(),
+    interface: z.string().optional(),
+    config: oneOrMore(devConfigEntry).optional(),
+    secrets: oneOrMore(devSecretEntry).optional(),
+    image_ref: z.string().optional(),
+    uri: z.string().optional(),
+    link_name: z.string().optional(),
+  })
+  .loose()
+  .refine((entry) => entry.interface_spec !== undefined || entry.interface !== undefined, 'needs interface_spec (or interface), such as "wasi:keyvalue/store@0.2.0-draft"')
 
 const schema = z
   .object({
-    name: z.string().min(1, 'must not be empty').optional(),
+    name: z.string().min(1, 'must not be empty').superRefine(checkFileNameSafe).optional(),
     version: z
       .string()
-      .refine((value) => semver.valid(value) !== null, 'must be a semantic version such as "0.1.0"')
+      // Strict, as Rust's semver: no leading "v" or "=".
+      .refine((value) => semver.valid(value) !== null && /^\d/.test(value), 'must be a semantic version such as "0.1.0"')
       .optional(),
     revision: z.number().int().optional(),
     language: z.string().min(1).optional(),
@@ -45,7 +69,8 @@ const schema = z
         wasm_target: z
           .string()
           .refine((value) => value in WASM_TARGETS, {
-            message: `unknown wasm target (expected one of ${Object.keys(WASM_TARGETS).join(', ')})`,
+            // wash warns and builds a core module from any unknown value; a typo deserves an error.
+            message: `unknown wasm target (expected one of ${Object.keys(WASM_TARGETS).join(', ')}; wash would build a core module from it)`,
           })
           .optional(),
         wasip1_adapter_path: z.string().optional(),
@@ -55,6 +80,21 @@ const schema = z
       })
       .loose()
       .optional(),
+    // Read by wash whatever the type; wasmctl refuses to build providers but checks it as wash does.
+    provider: z
+      .object({
+        vendor: z.string().optional(),
+        wit_world: z.string().optional(),
+        os: z.string().optional(),
+        arch: z.string().optional(),
+        rust_target: z.string().optional(),
+        bin_name: z.string().optional(),
+        key_directory: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    go: z.object({ go_path: z.string().optional(), disable_go_generate: z.boolean().optional() }).loose().optional(),
+    composition: z.object({ socket: z.string().optional(), plugs: stringList.optional() }).loose().optional(),
     rust: z
       .object({ cargo_path: z.string().optional(), target_path: z.string().optional(), debug: z.boolean().optional() })
       .loose()
@@ -69,7 +109,24 @@ const schema = z
       .loose()
       .optional(),
     registry: z
-      .object({ url: z.string().optional(), credentials: z.string().optional(), push_insecure: z.boolean().optional() })
+      .object({
+        url: z.string().optional(),
+        credentials: z.string().optional(),
+        push_insecure: z.boolean().optional(),
+        pull: z
+          .object({
+            sources: z.array(
+              z
+                .object({
+                  target: z.string(),
+                  source: z.string().refine(isPullSource, { error: (issue) => `unrecognized registry pull source ${JSON.stringify(issue.input)} (${PULL_SOURCE_HELP})` }),
+                })
+                .loose(),
+            ),
+          })
+          .loose()
+          .optional(),
+      })
       .loose()
       .optional(),
     dev: z
@@ -80,7 +137,13 @@ const schema = z
         env: z.record(z.string(), z.string()).optional(),
         dirs: stringList.optional(),
         config: z.union([z.array(devConfigEntry), z.record(z.string(), z.string())]).optional(),
-        allowed_issuers: stringList.optional(),
+        configs: z.array(devConfigEntry).optional(),
+        secrets: z.array(devSecretEntry).optional(),
+        manifests: z
+          .array(z.object({ path: z.string(), component_name: z.string().optional(), component_id: z.string().optional(), component_ref: z.string().optional() }).loose())
+          .optional(),
+        overrides: z.object({ imports: z.array(interfaceOverride).optional(), exports: z.array(interfaceOverride).optional() }).loose().optional(),
+        allowed_issuers: z.array(z.string().superRefine(checkAccountKey)).optional(),
         require_signed: z.boolean().optional(),
         timeout_ms: nonNegativeInt.optional(),
       })
@@ -88,6 +151,27 @@ const schema = z
       .optional(),
   })
   .loose()
+
+/**
+ * The name becomes file names (`build/<name>.wasm`, `<name>_s.wasm`, key files): a separator or a
+ * `..` would put build output outside the project, so those are refused, as are control characters.
+ */
+function checkFileNameSafe(name: string, context: z.core.$RefinementCtx<string>): void {
+  const problem =
+    /[/\\]/.test(name)
+      ? 'must not contain "/" or "\\" (it names the build output files)'
+      : /\p{Cc}/u.test(name)
+        ? 'must not contain control characters such as NUL'
+        : name.trim() === '.' || name.trim() === '..'
+          ? `must not be "${name.trim()}" (it names the build output files)`
+          : undefined
+  if (problem) context.addIssue({ code: 'custom', message: problem, input: name })
+}
+
+function checkAccountKey(key: string, context: z.core.$RefinementCtx<string>): void {
+  const problem = allowedIssuerProblem(key)
+  if (problem) context.addIssue({ code: 'custom', message: problem, input: key })
+}
 
 function expandHome(value: string): string {
   return value === '~' || value.startsWith('~/') ? path.join(os.homedir(), value.slice(1)) : value
@@ -98,20 +182,36 @@ export function validateProject(
   file: string,
 ): { project?: Project; problems: ProjectProblem[] } {
   const problems: ProjectProblem[] = []
-  const parsed = schema.safeParse(raw)
+  const legacy = normalizeLegacyKeys(raw)
+  const warnings = [...legacy.warnings]
+  const parsed = schema.safeParse(legacy.raw)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push({ key: issue.path.join('.') || '(document)', message: describeIssue(issue) })
     }
   }
   const data = parsed.success ? parsed.data : undefined
-  if (data && data.name === undefined) problems.push({ key: 'name', message: 'is required' })
-  if (data && data.version === undefined) problems.push({ key: 'version', message: 'is required (for example "0.1.0")' })
-  if (!data || problems.length > 0) return { problems }
-
+  // Where the schema failed, the identity checks still run on what is there, so that every
+  // problem is reported at once (a key already reported is not reported twice).
+  const view = data ?? looseView(legacy.raw)
   const fileDir = path.dirname(path.resolve(file))
   const fromFile = (value: string | undefined) => (value === undefined ? undefined : path.resolve(fileDir, expandHome(value)))
-  const dir = fromFile(data.path) ?? fileDir
+  const dir = fromFile(view.path) ?? fileDir
+  // wash canonicalizes the project folder, so one that does not exist is an error there too.
+  if (view.path !== undefined && !isDirectory(dir)) problems.push({ key: 'path', message: `folder ${dir} does not exist` })
+  // wash requires `language` and `type`; wasmctl can detect both, but a document with none of the
+  // project keys (a Cargo.toml or package.json passed by mistake) is not a project file.
+  if (!Object.keys(legacy.raw).some((key) => PROJECT_KEYS.has(key))) {
+    return { problems: [{ key: '(document)', message: `is not a wasmcloud.toml: it has none of the project keys (${[...PROJECT_KEYS].slice(0, 4).join(', ')}, ...)` }] }
+  }
+  const identity = resolveIdentity(view, dir)
+  problems.push(...identity.problems.filter((problem) => !problems.some((known) => known.key === problem.key)))
+  if (data?.component?.wasm_target === 'wasm') {
+    warnings.push('wasm_target = "wasm" is not a wash target name: read as "wasm32-unknown-unknown" (a core module), as wash does; use "wasm32-wasip2" for a component')
+  }
+  if (!data || problems.length > 0) return { problems }
+  const packageConfig = readPackageConfig(legacy.raw, fileDir)
+  warnings.push(...packageConfig.warnings)
   const buildDir = fromFile(data.build) ?? path.join(dir, 'build')
   const component = data.component ?? {}
   const dev = data.dev ?? {}
@@ -119,8 +219,8 @@ export function validateProject(
   const project: Project = {
     file: path.resolve(file),
     dir,
-    name: data.name!,
-    version: data.version!,
+    name: identity.name!,
+    version: identity.version!,
     revision: data.revision ?? 0,
     language: data.language?.trim().toLowerCase(),
     type: (data.type?.trim().toLowerCase() ?? 'component') as Project['type'],
@@ -139,7 +239,8 @@ export function validateProject(
     },
     rust: {
       cargoPath: data.rust?.cargo_path,
-      targetPath: fromFile(data.rust?.target_path),
+      // cargo runs in the project folder, so wash's relative target_path is relative to it.
+      targetPath: data.rust?.target_path === undefined ? undefined : path.resolve(dir, expandHome(data.rust.target_path)),
       debug: data.rust?.debug ?? false,
     },
     tinygo: {
@@ -152,21 +253,81 @@ export function validateProject(
       url: data.registry?.url,
       credentials: fromFile(data.registry?.credentials),
       pushInsecure: data.registry?.push_insecure ?? false,
+      pull: (data.registry?.pull?.sources ?? []).map(({ target, source }) => ({ target, source })),
     },
+    overrides: packageConfig.overrides,
     dev: {
       address: dev.address,
       port: dev.port,
       allowHttp: dev.allow_http ?? [],
       env: dev.env ?? {},
       dirs: dev.dirs ?? [],
-      config: flattenDevConfig(dev.config),
+      config: flattenDevConfig(dev.config ?? dev.configs),
       allowedIssuers: dev.allowed_issuers ?? [],
       requireSigned: dev.require_signed ?? false,
       timeoutMs: dev.timeout_ms,
     },
+    warnings,
+    identitySource: identity.source,
     raw,
   }
   return { project, problems }
+}
+
+/**
+ * `name` and `version`, from the file or, where it leaves them out, from Cargo.toml (wash's rule
+ * for Rust) or package.json (wasmctl's for JS/TS). Problems name the missing key.
+ */
+function resolveIdentity(
+  data: { name?: string; version?: string; language?: string },
+  dir: string,
+): { name?: string; version?: string; source?: Project['identitySource']; problems: ProjectProblem[] } {
+  const problems: ProjectProblem[] = []
+  let { name, version } = data
+  let source: Project['identitySource']
+  if (name === undefined || version === undefined) {
+    const manifest = identityManifest(dir, data.language)
+    const found = manifest ? readPackageIdentity(dir, manifest) : undefined
+    const why = found?.problem ? ` (${found.problem})` : ''
+    if (name === undefined) {
+      if (found?.name !== undefined) {
+        const checked = fileNameSafe.safeParse(found.name)
+        if (checked.success) name = found.name
+        else problems.push({ key: 'name', message: `the name ${JSON.stringify(found.name)} read from ${found.source} ${checked.error.issues[0].message}; set name in wasmcloud.toml` })
+      } else problems.push({ key: 'name', message: manifest ? `is required: not in wasmcloud.toml nor ${manifest}${why}` : 'is required' })
+    }
+    if (version === undefined) {
+      if (found?.version !== undefined && semver.valid(found.version) !== null && /^\d/.test(found.version)) version = found.version
+      else if (found?.version !== undefined) problems.push({ key: 'version', message: `${JSON.stringify(found.version)} read from ${found.source} is not a semantic version such as "0.1.0"` })
+      else problems.push({ key: 'version', message: manifest ? `is required (for example "0.1.0"): not in wasmcloud.toml nor ${manifest}${why}` : 'is required (for example "0.1.0")' })
+    }
+    if (found && (name !== data.name || version !== data.version)) source = found.source
+  }
+  return { name, version, source, problems }
+}
+
+/** Every top-level key wash 0.43 reads, and wasmctl's legacy `actor`. */
+const PROJECT_KEYS = new Set(['language', 'type', 'name', 'version', 'revision', 'path', 'wit', 'build', 'component', 'actor', 'provider', 'rust', 'tinygo', 'go', 'dev', 'registry', 'composition', 'overrides', 'metadata'])
+
+/** The keys the identity checks read, from a document the schema refused (present-but-invalid counts as present). */
+function looseView(raw: Record<string, unknown>): { name?: string; version?: string; language?: string; path?: string } {
+  const present = (value: unknown) => (value === undefined ? undefined : String(value))
+  return {
+    name: present(raw.name),
+    version: present(raw.version),
+    language: typeof raw.language === 'string' ? raw.language : undefined,
+    path: typeof raw.path === 'string' ? raw.path : undefined,
+  }
+}
+
+const fileNameSafe = z.string().min(1, 'must not be empty').superRefine(checkFileNameSafe)
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** wash writes `[[dev.config]] values = {...}` entries; wasmctl also takes a plain `[dev.config]` table. */
