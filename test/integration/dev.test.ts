@@ -2,13 +2,12 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } f
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
 
-import { execa, type ResultPromise } from 'execa'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 
 import { isRunning } from '../../src/dev/processes.js'
-import { binRun, runCli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
+import { startCli, type LongRunningCli } from '../helpers/long-running.js'
 import { tempDir } from '../helpers/tmp.js'
 
 /**
@@ -17,76 +16,10 @@ import { tempDir } from '../helpers/tmp.js'
  * plain HTTP requests. One session serves several checks in a row to keep the suite's time down
  * (the first build is the expensive one).
  */
-type DevEvent = Record<string, any> & { event: string }
 
-class DevProcess {
-  readonly events: DevEvent[] = []
-  /** Lines on stdout that are not JSON (human mode's closing summary). */
-  readonly stdout: string[] = []
-  readonly stderr: string[] = []
-  private listeners = new Set<() => void>()
-
-  private constructor(readonly child: ResultPromise) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) this.events.push(JSON.parse(line) as DevEvent)
-      else this.stdout.push(line)
-      for (const listener of this.listeners) listener()
-    })
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      this.stderr.push(line)
-      for (const listener of this.listeners) listener()
-    })
-  }
-
-  static start(cwd: string, env: Record<string, string>, args: string[] = ['--json']): DevProcess {
-    const child = execa('node', [binRun, 'dev', '--port', '0', ...args], {
-      cwd,
-      env: { CI: 'true', NO_COLOR: '1', ...env },
-      stdin: 'ignore',
-      reject: false,
-      buffer: false,
-    })
-    return new DevProcess(child)
-  }
-
-  /** The index the next event will have: wait for events from here on. */
-  mark(): number {
-    return this.events.length
-  }
-
-  of(type: string, from = 0): DevEvent[] {
-    return this.events.slice(from).filter((event) => event.event === type)
-  }
-
-  /** Resolves with the first event from `from` on that matches; fails after `timeoutMs`. */
-  waitFor(type: string, from = 0, where: (event: DevEvent) => boolean = () => true, timeoutMs = 60_000): Promise<DevEvent> {
-    return this.until(() => this.events.slice(from).find((event) => event.event === type && where(event)), `${type} event`, timeoutMs)
-  }
-
-  waitForStderr(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-    return this.until(() => this.stderr.find((line) => pattern.test(line)), `stderr matching ${pattern}`, timeoutMs)
-  }
-
-  private until<T>(check: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        const found = check()
-        if (found === undefined) return
-        cleanup()
-        resolve(found)
-      }
-      const timer = setTimeout(() => {
-        cleanup()
-        reject(new Error(`timed out waiting for ${what}; events so far:\n${this.events.map((event) => JSON.stringify(event)).join('\n')}\nstderr:\n${this.stderr.join('\n')}`))
-      }, timeoutMs)
-      const cleanup = () => {
-        clearTimeout(timer)
-        this.listeners.delete(done)
-      }
-      this.listeners.add(done)
-      done()
-    })
-  }
+/** `wasmctl dev --port 0 ...` in a project folder. */
+function startDev(cwd: string, env: Record<string, string>, args: string[] = ['--json']): LongRunningCli {
+  return startCli(['dev', '--port', '0', ...args], { cwd, env })
 }
 
 async function get(url: string): Promise<{ status: number; body: string }> {
@@ -119,7 +52,7 @@ function childrenOf(pid: number): { pid: number; command: string }[] {
 
 async function newProject(root: string, template: string, env: Record<string, string>): Promise<string> {
   const dir = path.join(root, template)
-  const created = await runCli(['new', 'actor', 'devapp', '--template', template, '--yes', '--path', dir, '--json'], { env })
+  const created = await runCli(['new', 'actor', 'devapp', '--template', template, '--yes', '--output-dir', dir, '--json'], { env })
   expect(created.exitCode, created.stderr).toBe(0)
   return dir
 }
@@ -130,7 +63,7 @@ describe('wasmctl dev on a ts-http project', () => {
   let project: string
   let source: string
   let original: string
-  let dev: DevProcess
+  let dev: LongRunningCli
   let url: string
 
   /** Rewrites the handler's greeting, as an editor's save would. */
@@ -140,7 +73,7 @@ describe('wasmctl dev on a ts-http project', () => {
   async function edit(text: string): Promise<void> {
     const from = dev.mark()
     setGreeting(text)
-    await dev.waitFor('reload.ok', from)
+    await dev.waitForEvent('reload.ok', { from })
   }
 
   beforeAll(async () => {
@@ -149,16 +82,9 @@ describe('wasmctl dev on a ts-http project', () => {
     original = readFileSync(source, 'utf8')
     // One worker thread: three clients then keep requests queued at every swap (the case a swap
     // must not drop), and the other core stays free for the builds.
-    dev = DevProcess.start(project, env, ['--json', '--workers', '1'])
-    url = (await dev.waitFor('host.ready')).url
-    await dev.waitFor('reload.ok', 0, () => true, 120_000)
-  })
-
-  afterAll(async () => {
-    if (dev && dev.child.exitCode === null) {
-      dev.child.kill('SIGKILL')
-      await dev.child
-    }
+    dev = startDev(project, env, ['--json', '--workers', '1'])
+    url = (await dev.waitForEvent('host.ready')).url
+    await dev.waitForEvent('reload.ok', { timeoutMs: 120_000 })
   })
 
   it('builds, serves, and reports the build with its duration and digest', async () => {
@@ -170,8 +96,9 @@ describe('wasmctl dev on a ts-http project', () => {
     expect(built.durationMs).toBeGreaterThan(0)
     expect(dev.of('reload.ok')[0]).toMatchObject({ version: 1, url, digest: built.digest })
     expect(await get(`${url}/hello`)).toEqual({ status: 200, body: 'Hello from devapp!\n' })
-    await dev.waitFor('request', 0, (event) => event.path === '/hello' && event.status === 200 && event.version === 1)
-    // Every line on stdout was one JSON event (the constructor parsed them all).
+    await dev.waitForEvent('request', { where: (event) => event.path === '/hello' && event.status === 200 && event.version === 1 })
+    // Every line on stdout was one JSON event.
+    expect(dev.stdoutLines).toEqual([])
     expect(dev.events.every((event) => typeof event.event === 'string' && typeof event.time === 'string')).toBe(true)
   })
 
@@ -183,7 +110,7 @@ describe('wasmctl dev on a ts-http project', () => {
   it('keeps the last good version serving through a syntax error, and says when it is fixed', async () => {
     const from = dev.mark()
     writeFileSync(source, `${original}\nconst broken = ;\n`)
-    const failed = await dev.waitFor('build.error', from)
+    const failed = await dev.waitForEvent('build.error', { from })
     expect(failed.code).toBe('BUILD_FAILED')
     expect(failed.message).toMatch(/src\/index\.ts:\d+:\d+/)
     expect(failed.location).toMatchObject({ file: 'src/index.ts', line: expect.any(Number) })
@@ -191,8 +118,8 @@ describe('wasmctl dev on a ts-http project', () => {
 
     const fixed = dev.mark()
     setGreeting('fixed again')
-    expect(await dev.waitFor('build.ok', fixed)).toMatchObject({ recovered: true })
-    await dev.waitFor('reload.ok', fixed)
+    expect(await dev.waitForEvent('build.ok', { from: fixed })).toMatchObject({ recovered: true })
+    await dev.waitForEvent('reload.ok', { from: fixed })
     expect(await get(url)).toEqual({ status: 200, body: 'fixed again\n' })
   })
 
@@ -206,7 +133,7 @@ describe('wasmctl dev on a ts-http project', () => {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)
       }
       const fitted = performance.now() - started < 100
-      await dev.waitFor('reload.ok', from)
+      await dev.waitForEvent('reload.ok', { from })
       await sleep(1000)
       if (!fitted && attempt < 3) continue
       expect(fitted).toBe(true)
@@ -264,17 +191,17 @@ describe('wasmctl dev on a ts-http project', () => {
   it('reloads wasmcloud.toml in place and rebuilds', async () => {
     const from = dev.mark()
     appendFileSync(path.join(project, 'wasmcloud.toml'), '\nrevision = 3\n')
-    await dev.waitFor('build.start', from, (event) => event.reason === 'config')
+    await dev.waitForEvent('build.start', { from, where: (event) => event.reason === 'config' })
     expect(dev.of('config.reload', from)).toHaveLength(1)
-    await dev.waitFor('reload.ok', from)
+    await dev.waitForEvent('reload.ok', { from })
     expect(dev.of('host.ready', from)).toEqual([])
   })
 
   it('stops on SIGINT, even in the middle of a build: the toolchain, the host and the watcher', async () => {
-    const pid = dev.child.pid!
+    const pid = dev.pid
     const from = dev.mark()
     setGreeting('never served')
-    await dev.waitFor('build.start', from)
+    await dev.waitForEvent('build.start', { from })
     // Interrupt while componentize-js runs wizer, the process a build cannot be stopped inside of.
     let children: { pid: number; command: string }[] = []
     for (let tries = 0; tries < 800 && !children.some((child) => child.command.includes('wizer')); tries++) {
@@ -282,8 +209,7 @@ describe('wasmctl dev on a ts-http project', () => {
       await sleep(25)
     }
     expect(children.map((child) => child.command).join('\n')).toContain('wizer')
-    dev.child.kill('SIGINT')
-    const result = await dev.child
+    const result = await dev.stop('SIGINT')
     expect(result.exitCode).toBe(0)
     const last = dev.events.at(-1)!
     expect(last).toMatchObject({ status: 0, result: { url, stoppedBy: 'signal' } })
@@ -301,27 +227,23 @@ describe('wasmctl dev for people (no --json)', () => {
 
   it('logs builds, swaps and requests on stderr, and key-value state survives a swap', async () => {
     const project = await newProject(root, 'ts-kv-counter', env)
-    const dev = DevProcess.start(project, env, [])
-    try {
-      const ready = await dev.waitForStderr(/listening at http:\/\/127\.0\.0\.1:\d+/)
-      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(ready)![1]
-      await dev.waitForStderr(/serving v1 at/, 120_000)
-      for (let i = 1; i <= 3; i++) expect(JSON.parse((await get(`${url}/visits`)).body)).toEqual({ path: '/visits', count: i })
+    const dev = startDev(project, env, [])
+    const url = (await dev.waitForLine(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1]
+    await dev.waitForLine(/serving v1 at/, { timeoutMs: 120_000 })
+    for (let i = 1; i <= 3; i++) expect(JSON.parse((await get(`${url}/visits`)).body)).toEqual({ path: '/visits', count: i })
 
-      const source = path.join(project, 'src', 'index.ts')
-      writeFileSync(source, readFileSync(source, 'utf8').replace('return json(200, { path, count: Number(visits) })', 'return json(200, { path, count: Number(visits), version: 2 })'))
-      await dev.waitForStderr(/serving v2 at/)
-      expect(JSON.parse((await get(`${url}/visits`)).body)).toEqual({ path: '/visits', count: 4, version: 2 })
+    const source = path.join(project, 'src', 'index.ts')
+    writeFileSync(source, readFileSync(source, 'utf8').replace('return json(200, { path, count: Number(visits) })', 'return json(200, { path, count: Number(visits), version: 2 })'))
+    await dev.waitForLine(/serving v2 at/)
+    expect(JSON.parse((await get(`${url}/visits`)).body)).toEqual({ path: '/visits', count: 4, version: 2 })
 
-      expect(dev.stderr.join('\n')).toMatch(/✔ built in [\d.]+ (s|ms) · sha256:[0-9a-f]{12}/)
-      expect(dev.stderr.join('\n')).toMatch(/GET \/visits 200 \d+ ms/)
-      expect(dev.stderr.join('\n')).not.toMatch(/\x1b\[/)
-    } finally {
-      dev.child.kill('SIGINT')
-      const result = await dev.child
-      expect(result.exitCode).toBe(0)
-      expect(dev.stdout).toEqual([expect.stringMatching(/^Stopped: \d+ builds? \(0 failed\), \d+ swaps?, \d+ requests?\.$/)])
-    }
+    const stderr = dev.stderrLines.join('\n')
+    expect(stderr).toMatch(/✔ built in [\d.]+ (s|ms) · sha256:[0-9a-f]{12}/)
+    expect(stderr).toMatch(/GET \/visits 200 \d+ ms/)
+    expect(stderr).not.toMatch(/\x1b\[/)
+    const result = await dev.stop('SIGINT')
+    expect(result.exitCode).toBe(0)
+    expect(dev.stdoutLines).toEqual([expect.stringMatching(/^Stopped: \d+ builds? \(0 failed\), \d+ swaps?, \d+ requests?\.$/)])
   })
 })
 
@@ -331,25 +253,16 @@ describe('wasmctl dev at a terminal', () => {
 
   it('keeps a status line, and quits on q (raw mode only on a TTY)', async () => {
     const project = await newProject(root, 'ts-http', env)
-    // script(1) gives the command a real pseudo-terminal; CI must be unset for keys to be read.
-    const child = execa('script', ['-qfec', `node ${binRun} dev --port 0`, '/dev/null'], {
-      cwd: project,
-      env: { ...env, CI: '', NO_COLOR: '1', TERM: 'xterm' },
-      extendEnv: true,
-      stdin: 'pipe',
-      reject: false,
-      buffer: false,
-    })
-    let screen = ''
-    child.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()))
-    for (let waited = 0; !/building/.test(screen) && waited < 60_000; waited += 50) await sleep(50)
-    expect(screen).toMatch(/listening at http:\/\/127\.0\.0\.1:\d+ {2}\(r rebuild · o open · q quit\)/)
+    // script(1) gives the command a real pseudo-terminal.
+    const dev = startCli(['dev', '--port', '0'], { cwd: project, env, tty: true })
+    await dev.waitForScreen(/building/)
+    expect(dev.screen).toMatch(/listening at http:\/\/127\.0\.0\.1:\d+ {2}\(r rebuild · o open · q quit\)/)
     // The status line is redrawn in place.
-    expect(screen).toContain('\r\x1b[2K')
-    child.stdin!.write('q')
-    const result = await child
+    expect(dev.screen).toContain('\r\x1b[2K')
+    dev.write('q')
+    const result = await dev.exited
     expect(result.exitCode).toBe(0)
-    expect(screen).toMatch(/Stopped: 0 builds \(0 failed\), 0 swaps, 0 requests\./)
+    expect(dev.screen).toMatch(/Stopped: 0 builds \(0 failed\), 0 swaps, 0 requests\./)
   })
 })
 

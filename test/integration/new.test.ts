@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest'
 
 import { checkToolchain } from '../../src/build/toolchains.js'
 import { readProject } from '../../src/project/index.js'
+import { templateNames } from '../../src/templates/registry.js'
 import { findPlaceholders } from '../../src/templates/render.js'
 import { runCli, repoRoot } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const TEMPLATES = ['c-cli', 'go-http', 'js-http', 'rust-http', 'ts-http', 'ts-kv-counter']
+const TEMPLATES = templateNames()
 const root = tempDir('wasmctl-new-it-')
 // A hang must fail the test quickly instead of waiting for the helper's four minutes.
 const quick = { timeout: 30_000 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { checkToolchain } from '../../src/build/toolchains.js'
 import { templateCatalog } from '../../src/templates/catalog.js'
+import { listTemplates } from '../../src/templates/registry.js'
 import { runCli } from '../helpers/cli.js'
 
 describe('wasmctl templates list', () => {
@@ -10,14 +11,7 @@ describe('wasmctl templates list', () => {
     expect(stderr).toBe('')
     expect(exitCode).toBe(0)
     const templates = json.result.templates as { name: string; language: string; description: string; world: string; toolchain: { name: string; present: boolean; install?: string } }[]
-    expect(templates.map((t) => [t.name, t.language, t.toolchain.name])).toEqual([
-      ['ts-http', 'typescript', 'componentize-js'],
-      ['c-cli', 'c', 'clang'],
-      ['go-http', 'go', 'tinygo'],
-      ['js-http', 'javascript', 'componentize-js'],
-      ['rust-http', 'rust', 'cargo'],
-      ['ts-kv-counter', 'typescript', 'componentize-js'],
-    ])
+    expect(templates.map((t) => [t.name, t.language, t.toolchain.name])).toEqual(listTemplates().map((t) => [t.name, t.language, t.toolchain]))
     for (const template of templates) {
       expect(template.description.length, template.name).toBeGreaterThan(20)
       expect(template.world, template.name).toMatch(/^exports /)

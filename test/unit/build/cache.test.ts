@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { hashBuildInputs, signingFingerprint } from '../../../src/build/cache.js'
 import { readProject } from '../../../src/project/index.js'
 import { tempDir } from '../../helpers/tmp.js'
-import { writeProject } from './fixtures.js'
+import { writeProject } from '../../helpers/build-fixtures.js'
 
 function project() {
   const dir = writeProject(tempDir('wasmctl-cache-'), {

@@ -6,7 +6,7 @@ import { detectDriver } from '../../../src/build/detect.js'
 import { WasmctlError } from '../../../src/errors.js'
 import { readProject } from '../../../src/project/index.js'
 import { tempDir } from '../../helpers/tmp.js'
-import { writeProject } from './fixtures.js'
+import { writeProject } from '../../helpers/build-fixtures.js'
 
 // Which driver builds a project: build_command, then `language`, then the files present.
 const root = tempDir('wasmctl-detect-')

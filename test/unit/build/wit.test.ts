@@ -6,7 +6,7 @@ import { validateArtifact } from '../../../src/build/validate.js'
 import { readWitWorld } from '../../../src/build/wit.js'
 import { isWasmctlError } from '../../../src/errors.js'
 import { tempDir } from '../../helpers/tmp.js'
-import { helloWit, knownComponent, knownCoreModule, writeProject } from './fixtures.js'
+import { helloWit, knownComponent, knownCoreModule, writeProject } from '../../helpers/build-fixtures.js'
 
 function witFolder(files: Record<string, string>): string {
   return writeProject(tempDir('wasmctl-wit-'), files)

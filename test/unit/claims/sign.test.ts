@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 
 import { inspectWasm } from '../../../src/claims/inspect.js'
 import { KeyPair } from '../../../src/claims/nkeys.js'
-import { EXPERIMENTAL_TAG, projectSignTags, signWasmFile, type SignEvent, type SignWasmFileOptions } from '../../../src/claims/sign.js'
+import { EXPERIMENTAL_TAG, MAX_CLAIM_DAYS, projectSignTags, signWasmFile, type SignEvent, type SignWasmFileOptions } from '../../../src/claims/sign.js'
 import { scanWasm } from '../../../src/claims/wasm.js'
 import { parseProject } from '../../../src/project/load.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -77,6 +77,31 @@ describe('signWasmFile', () => {
       expect(await failure(signWasmFile({ ...base, callAlias: alias }))).toMatchObject({ code: 'INPUT_INVALID' })
     }
     expect(await failure(signWasmFile({ ...base, expiresInDays: -1 }))).toMatchObject({ code: 'INPUT_INVALID' })
+  })
+
+  it('bounds --expires/--not-before to whole days up to 100 years, so exp stays an exact integer', async () => {
+    const { base, dir } = setup()
+    for (const days of [999_999_999_999_999_999, MAX_CLAIM_DAYS + 1, 1.5, Number.NaN]) {
+      expect(await failure(signWasmFile({ ...base, expiresInDays: days })), String(days)).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/from 0 to 36525/) })
+      expect(await failure(signWasmFile({ ...base, notBeforeDays: days }))).toMatchObject({ code: 'INPUT_INVALID' })
+    }
+    expect(readdirSync(dir)).toEqual(['app.wasm'])
+    const now = 1_700_000_000_000
+    const result = await signWasmFile({ ...base, expiresInDays: MAX_CLAIM_DAYS, now })
+    expect(result.claims.exp).toBe(1_700_000_000 + MAX_CLAIM_DAYS * 86400)
+    expect(Number.isSafeInteger(result.claims.exp)).toBe(true)
+  })
+
+  it('writes through a temp file a later run can recognize, and leaves none behind', async () => {
+    const { base, dir } = setup()
+    const result = await signWasmFile(base)
+    expect(readdirSync(dir).sort()).toEqual(['app.wasm', 'app_s.wasm', 'keys'])
+    expect(statSync(result.output).size).toBe(result.size)
+  })
+
+  it('refuses a special file as input (a FIFO would hang, /dev/zero would never end)', async () => {
+    const { base } = setup()
+    expect(await failure(signWasmFile({ ...base, input: '/dev/zero', output: path.join(root, 'z_s.wasm') }))).toMatchObject({ code: 'FS_NOT_A_FILE' })
   })
 
   it('requires name, version and revision unless the project gives them', async () => {

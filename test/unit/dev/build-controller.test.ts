@@ -1,9 +1,23 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { BuildController, toErrorInfo, type DevBuilder } from '../../../src/dev/build-controller.js'
 import { createDevBus } from '../../../src/dev/bus.js'
 import { WasmctlError } from '../../../src/errors.js'
-import { makeProject, record, sleep } from './helpers.js'
+import { makeProject, record } from '../../helpers/dev-project.js'
+
+// Fake timers: the stand-in toolchain's build time and the measured durations are exact.
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** Moves the fake clock by `ms`, running what becomes due, then resolves with `event`. */
+async function after<T>(ms: number, event: Promise<T>): Promise<T> {
+  await vi.advanceTimersByTimeAsync(ms)
+  return event
+}
 
 /** A stand-in toolchain: takes `ms`, fails when the source says so, and stops early when aborted. */
 function fakeBuilder(ms: number, calls: { aborted: boolean }[] = []): DevBuilder & { source: string } {
@@ -41,10 +55,9 @@ describe('dev build controller', () => {
   it('builds on a change and reports duration and digest', async () => {
     const { bus, log } = controller(fakeBuilder(20))
     bus.emit('watch.change', { files: ['src/index.ts'], reconfigure: false })
-    await bus.next('build.ok')
+    await after(20, bus.next('build.ok'))
     expect(log.of('build.start')).toMatchObject([{ build: 1, reason: 'change', files: ['src/index.ts'] }])
-    expect(log.of('build.ok')).toMatchObject([{ build: 1, digest: 'sha256:ok', recovered: false }])
-    expect(log.of('build.ok')[0].durationMs).toBeGreaterThanOrEqual(15)
+    expect(log.of('build.ok')).toMatchObject([{ build: 1, digest: 'sha256:ok', recovered: false, durationMs: 20 }])
   })
 
   it('cancels a running build when a change arrives and starts over once it let go', async () => {
@@ -52,11 +65,11 @@ describe('dev build controller', () => {
     const builder = fakeBuilder(150, calls)
     const { bus, log, builds } = controller(builder)
     builds.request('change', ['src/a.ts'])
-    await sleep(30)
+    await vi.advanceTimersByTimeAsync(30)
     builder.source = 'second'
     builds.request('change', ['src/b.ts'])
     builds.request('change', ['src/c.ts'])
-    await bus.next('build.ok')
+    await after(150, bus.next('build.ok'))
     expect(calls.map((call) => call.aborted)).toEqual([true, false])
     expect(log.of('build.cancelled')).toMatchObject([{ build: 1, reason: 'superseded' }])
     expect(log.of('build.start').map((event) => event.files)).toEqual([['src/a.ts'], ['src/b.ts', 'src/c.ts']])
@@ -74,7 +87,7 @@ describe('dev build controller', () => {
     }
     const { bus, log, builds } = controller(stubborn)
     builds.request('change', ['a'])
-    await sleep(10)
+    await vi.advanceTimersByTimeAsync(10)
     builds.request('change', ['b'])
     expect(log.of('build.start')).toHaveLength(1)
     release()
@@ -88,11 +101,11 @@ describe('dev build controller', () => {
     builder.source = 'syntax error'
     const { bus, log, builds } = controller(builder)
     builds.request('change', ['src/index.ts'])
-    await bus.next('build.error')
+    await after(5, bus.next('build.error'))
     expect(log.of('build.error')[0]).toMatchObject({ code: 'BUILD_FAILED', location: { file: 'src/index.ts', line: 3, column: 7 }, hints: ['fix src/index.ts:3 and build again'] })
     builder.source = 'fixed'
     builds.request('change', ['src/index.ts'])
-    await bus.next('build.ok')
+    await after(5, bus.next('build.ok'))
     expect(log.of('build.ok')[0]).toMatchObject({ recovered: true, digest: 'sha256:fixed' })
   })
 
@@ -104,7 +117,7 @@ describe('dev build controller', () => {
     }
     const { bus, log } = controller(builder)
     bus.emit('watch.change', { files: ['wasmcloud.toml'], reconfigure: true })
-    await sleep(20)
+    await vi.advanceTimersByTimeAsync(20)
     expect(log.of('build.start')).toEqual([])
     bus.emit('config.reload', { file: '/p/wasmcloud.toml', project: { ...makeProject(), name: 'renamed' } })
     await bus.next('build.ok')
@@ -130,10 +143,10 @@ describe('dev build controller', () => {
     const calls: { aborted: boolean }[] = []
     const { log, builds } = controller(fakeBuilder(200, calls))
     builds.request('start')
-    await sleep(20)
+    await vi.advanceTimersByTimeAsync(20)
     await builds.stop()
     builds.request('manual')
-    await sleep(50)
+    await vi.advanceTimersByTimeAsync(500)
     expect(calls).toEqual([{ aborted: true }])
     expect(log.of('build.cancelled')).toMatchObject([{ reason: 'stopping' }])
     expect(builds.busy).toBe(false)

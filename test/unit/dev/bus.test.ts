@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { createDevBus } from '../../../src/dev/bus.js'
-import { record } from './helpers.js'
+import { record } from '../../helpers/dev-project.js'
 
 describe('dev event bus', () => {
   it('delivers events emitted by listeners after the current one, in order, to every listener', () => {

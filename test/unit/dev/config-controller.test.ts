@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 
 import { createDevBus } from '../../../src/dev/bus.js'
 import { ConfigController } from '../../../src/dev/config-controller.js'
-import { makeProject, record } from './helpers.js'
+import { makeProject, record } from '../../helpers/dev-project.js'
 
 describe('dev config controller', () => {
   it('reloads wasmcloud.toml on a reconfiguring change and announces the new settings', () => {

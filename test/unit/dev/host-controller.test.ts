@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createDevBus } from '../../../src/dev/bus.js'
 import { HostController, type DevHost, type DevHostFactory } from '../../../src/dev/host-controller.js'
 import { WasmctlError } from '../../../src/errors.js'
-import { makeProject, record, sleep } from './helpers.js'
+import { makeProject, record } from '../../helpers/dev-project.js'
 
-/** Stand-in hosts that record what they were asked to load; the real host is tested in integration. */
+// Fake timers: a stand-in load takes exactly as long as the test says.
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** Stand-in hosts that record what they were asked to load; the real host: test/component/host/host.test.ts. */
 function fakeHosts(loadMs = 0) {
   const hosts: { url: string; loads: string[]; closed: boolean }[] = []
   const factory: DevHostFactory = async (_project, options) => {
@@ -14,7 +22,7 @@ function fakeHosts(loadMs = 0) {
     const host: DevHost = {
       url: state.url,
       async load(artifact) {
-        await sleep(loadMs)
+        if (loadMs > 0) await new Promise((resolve) => setTimeout(resolve, loadMs))
         if (artifact.includes('broken')) throw new WasmctlError('HOST_LOAD_FAILED', `cannot load ${artifact}`)
         state.loads.push(artifact)
         options.onRequest?.({ method: 'GET', path: '/', status: 200, durationMs: 1 })
@@ -59,10 +67,15 @@ describe('dev host controller', () => {
     const controller = new HostController({ bus, project: makeProject(), createHost: factory })
     await controller.start()
     bus.emit('build.ok', ok(1, '/1.wasm'))
-    await sleep(10)
+    await vi.advanceTimersByTimeAsync(10)
     bus.emit('build.ok', ok(2, '/2.wasm'))
     bus.emit('build.ok', ok(3, '/3.wasm'))
-    await bus.next('reload.ok', (event) => event.build === 3)
+    const third = bus.next('reload.ok', (event) => event.build === 3)
+    // The first load ends at 80 ms, the second (build 3) at 160 ms.
+    await vi.advanceTimersByTimeAsync(140)
+    expect(hosts[0].loads).toEqual(['/1.wasm'])
+    await vi.advanceTimersByTimeAsync(10)
+    await third
     expect(hosts[0].loads).toEqual(['/1.wasm', '/3.wasm'])
     expect(log.of('reload.ok').map((event) => event.version)).toEqual([1, 2])
     await controller.close()

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 
 import { createIgnoreMatcher } from '../../../src/dev/ignore.js'
 import { readProject } from '../../../src/project/index.js'
-import { makeProject, scratchDir } from './helpers.js'
+import { makeProject, scratchDir } from '../../helpers/dev-project.js'
 
 describe('dev ignore rules', () => {
   it('ignores VCS, dependencies, build outputs, wasmctl state and editor swap files', () => {
@@ -26,6 +26,17 @@ describe('dev ignore rules', () => {
     expect(matcher.ignores(at('src/build/helpers.ts'))).toBe(false)
     expect(matcher.ignores(at('wit/world.wit'))).toBe(false)
     expect(matcher.ignores(project.dir, true)).toBe(false)
+  })
+
+  it('treats a name beginning with ".." (..cache) as inside the project, so its rules apply', () => {
+    const project = makeProject()
+    writeFileSync(path.join(project.dir, '.gitignore'), '..cache/\n')
+    const matcher = createIgnoreMatcher(project)
+    expect(matcher.ignores(path.join(project.dir, '..cache'), true)).toBe(true)
+    expect(matcher.ignores(path.join(project.dir, '..cache/data.bin'))).toBe(true)
+    expect(matcher.ignores(path.join(project.dir, '..config.ts'))).toBe(false)
+    // and the built-in rules too: a swap file named ..x.swp inside the project
+    expect(matcher.ignores(path.join(project.dir, '..x.swp'))).toBe(true)
   })
 
   it('ignores the outputs wherever wasmcloud.toml puts them', () => {

@@ -3,10 +3,9 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { clocks } from '../../../src/host/wasi/clocks.js'
 import { createFilesystem } from '../../../src/host/wasi/filesystem.js'
 import { Fields, IncomingRequest, OutgoingResponse, ResponseOutparam } from '../../../src/host/wasi/http.js'
-import { bytesSource, CollectingSink, InputStream, OutputStream, poll } from '../../../src/host/wasi/io.js'
+import { bytesSource, CollectingSink, InputStream, OutputStream } from '../../../src/host/wasi/io.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
@@ -40,13 +39,6 @@ describe('wasi:io', () => {
     expect([...sink.bytes()]).toEqual([97, 98, 0])
     stream[Symbol.dispose]()
     expect(thrown(() => stream.write(bytes('c')))).toEqual({ tag: 'closed' })
-  })
-
-  it('blocks in poll until a timer is due', () => {
-    const started = performance.now()
-    const ready = poll([clocks.monotonicClock.subscribeDuration(30_000_000n), clocks.monotonicClock.subscribeDuration(5_000_000_000n)])
-    expect([...ready]).toEqual([0])
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25)
   })
 })
 

@@ -1,15 +1,14 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { WasmctlError } from '../../../src/errors.js'
 import { dockerConfigPath, readPasswordFrom, resolveCredentials } from '../../../src/oci/auth.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const root = tempDir('wasmctl-auth-')
-const binDir = path.join(root, 'bin')
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
 
 function dockerHome(name: string, config: unknown): NodeJS.ProcessEnv {
@@ -19,32 +18,7 @@ function dockerHome(name: string, config: unknown): NodeJS.ProcessEnv {
   return { HOME: home }
 }
 
-// A real credential helper program on PATH, speaking Docker's protocol: server URL on stdin, JSON out.
-const originalPath = process.env.PATH
-beforeAll(() => {
-  mkdirSync(binDir, { recursive: true })
-  const helper = path.join(binDir, 'docker-credential-wasmctltest')
-  writeFileSync(
-    helper,
-    [
-      '#!/bin/sh',
-      '[ "$1" = get ] || exit 1',
-      'read server',
-      'case "$server" in',
-      '  helper.example.com) echo \'{"ServerURL":"helper.example.com","Username":"helper-user","Secret":"helper-secret"}\' ;;',
-      '  https://index.docker.io/v1/) echo \'{"ServerURL":"https://index.docker.io/v1/","Username":"hub-user","Secret":"hub-secret"}\' ;;',
-      '  token.example.com) echo \'{"ServerURL":"token.example.com","Username":"<token>","Secret":"refresh-me"}\' ;;',
-      '  *) echo "credentials not found in native keychain" >&2; exit 1 ;;',
-      'esac',
-    ].join('\n') + '\n',
-  )
-  chmodSync(helper, 0o755)
-  process.env.PATH = `${binDir}:${originalPath}`
-})
-afterAll(() => {
-  process.env.PATH = originalPath
-})
-
+// Docker credential helper programs (credHelpers, credsStore) run in test/component/oci/auth.test.ts.
 describe('resolveCredentials', () => {
   it('prefers --user/--password over every file', async () => {
     const env = dockerHome('flags', { auths: { 'ghcr.io': { auth: basic('docker', 'pw') } } })
@@ -109,35 +83,31 @@ describe('resolveCredentials', () => {
     expect((await resolveCredentials({ registry: 'x.io', env: { DOCKER_CONFIG: dir } })).credentials).toEqual({ username: 'cfg', password: 'pw' })
   })
 
-  it('asks credHelpers first, then auths, then credsStore (real helper programs)', async () => {
-    const env = dockerHome('helpers', {
-      credHelpers: { 'helper.example.com': 'wasmctltest', 'token.example.com': 'wasmctltest', 'missing.example.com': 'not-installed' },
-      auths: { 'helper.example.com': { auth: basic('from-auths', 'pw') }, 'missing.example.com': { auth: basic('fallback', 'pw') } },
-      credsStore: 'wasmctltest',
-    })
-    expect(await resolveCredentials({ registry: 'helper.example.com', env })).toEqual({
-      credentials: { username: 'helper-user', password: 'helper-secret' },
-      source: 'docker-credential-wasmctltest',
-    })
-    expect((await resolveCredentials({ registry: 'token.example.com', env })).credentials).toEqual({ identityToken: 'refresh-me' })
-    // a helper that is not installed is skipped, as docker does
-    const debug: string[] = []
-    expect((await resolveCredentials({ registry: 'missing.example.com', env, onDebug: (line) => debug.push(line) })).credentials).toEqual({
-      username: 'fallback',
-      password: 'pw',
-    })
-    expect(debug.join('\n')).toContain('docker-credential-not-installed')
-    // credsStore answers for Docker Hub under its legacy URL
-    expect((await resolveCredentials({ registry: 'docker.io', env })).credentials).toEqual({ username: 'hub-user', password: 'hub-secret' })
-    // and knows nothing about others: anonymous
-    expect(await resolveCredentials({ registry: 'nobody.example.com', env })).toEqual({})
-  })
-
   it('treats an unreadable Docker config as no credentials', async () => {
     const home = path.join(root, 'garbage')
     mkdirSync(path.join(home, '.docker'), { recursive: true })
     writeFileSync(path.join(home, '.docker', 'config.json'), 'not json')
     expect(await resolveCredentials({ registry: 'x.io', env: { HOME: home } })).toEqual({})
+  })
+
+  it.each([
+    ['not JSON', `{"auths": {"x.io": {"auth": "${basic('u', 'hunter2')}"}`, 'it is not valid JSON'],
+    ['not an object', 'null', 'it is not a JSON object'],
+  ])('warns about a Docker config that is %s, naming the file and never quoting it', async (_, text, reason) => {
+    const home = path.join(root, `bad-${reason.length}`)
+    mkdirSync(path.join(home, '.docker'), { recursive: true })
+    const file = path.join(home, '.docker', 'config.json')
+    writeFileSync(file, text)
+    const warnings: string[] = []
+    expect(await resolveCredentials({ registry: 'x.io', env: { HOME: home }, onWarning: (message) => warnings.push(message) })).toEqual({})
+    expect(warnings).toEqual([`ignoring the Docker config ${file}: ${reason}; registry credentials from it are not used`])
+    expect(warnings.join()).not.toContain(basic('u', 'hunter2'))
+  })
+
+  it('says nothing when there is no Docker config', async () => {
+    const warnings: string[] = []
+    await resolveCredentials({ registry: 'x.io', env: { HOME: path.join(root, 'nobody') }, onWarning: (message) => warnings.push(message) })
+    expect(warnings).toEqual([])
   })
 })
 

@@ -26,8 +26,11 @@ describe('parseReference', () => {
     ['nginx:1.27', { registry: 'docker.io', repository: 'library/nginx', tag: '1.27' }],
     ['wasmcloud/echo:0.2.0', { registry: 'docker.io', repository: 'wasmcloud/echo', tag: '0.2.0' }],
     ['index.docker.io/wasmcloud/echo:0.2.0', { registry: 'docker.io', repository: 'wasmcloud/echo', tag: '0.2.0' }],
-    // lower-cased as wash does before parsing
-    ['GHCR.io/Acme/Hello:V1', { registry: 'ghcr.io', repository: 'acme/hello', tag: 'v1' }],
+    // the registry host is case-insensitive; a tag keeps its case (distribution's grammar)
+    ['GHCR.io/acme/hello:V1', { registry: 'ghcr.io', repository: 'acme/hello', tag: 'V1' }],
+    ['127.0.0.1:65535/x:1', { registry: '127.0.0.1:65535', repository: 'x', tag: '1' }],
+    ['registry.example.com:1/x:1', { registry: 'registry.example.com:1', repository: 'x', tag: '1' }],
+    [`ghcr.io/a/b@${digest.toUpperCase().replace('SHA256', 'sha256')}`, { registry: 'ghcr.io', repository: 'a/b', digest }],
     ['  ghcr.io/a/b:1  ', { registry: 'ghcr.io', repository: 'a/b', tag: '1' }],
     ['ghcr.io/a__b/c-d.e_f:1', { registry: 'ghcr.io', repository: 'a__b/c-d.e_f', tag: '1' }],
   ])('%s', (input, expected) => {
@@ -41,7 +44,18 @@ describe('parseReference', () => {
     ['ghcr.io/acme/hello@sha256:1234', 'digest'],
     ['ghcr.io/acme/hello@md5:abcd', 'digest'],
     ['ghcr.io/acme//hello:1', 'repository'],
-    ['ghcr.io/acme/hello world:1', 'repository'],
+    ['ghcr.io/acme/hello world:1', 'spaces'],
+    ['ghcr.io/acme/he\u0000llo:1', 'control characters'],
+    // ports and host names a URL cannot be built from (was exit 10 "Invalid URL")
+    ['host:99999/x:1', '"99999" in "host:99999" is not a port'],
+    ['host:0/x:1', 'not a port'],
+    ['host:/x:1', 'not a port'],
+    ['host:12ab/x:1', 'not a port'],
+    ['127.0.0.1:65536/x:1', 'not a port'],
+    ['[::1:5000/x:1', 'not a registry host'],
+    ['[nothex]:5000/x:1', 'not a registry host'],
+    [`${'a'.repeat(64)}.example.com/x:1`, 'not a registry host'],
+    ['-bad.example.com/x:1', 'not a registry host'],
     ['ghcr.io/-acme/hello:1', 'repository'],
     ['https://ghcr.io/acme/hello:1', 'scheme'],
     ['ghcr.io/acme/../hello:1', 'repository'],
@@ -56,8 +70,26 @@ describe('parseReference', () => {
     expect(error).toBeInstanceOf(WasmctlError)
     expect((error as WasmctlError).code).toBe('OCI_REFERENCE_INVALID')
     expect((error as WasmctlError).exit).toBe(2)
-    expect((error as WasmctlError).message).toMatch(new RegExp(reason === 'empty' ? 'empty' : reason === 'longer' ? 'longer' : reason))
-    expect((error as WasmctlError).hints.join(' ')).toMatch(/registry\/repository:tag/)
+    expect((error as WasmctlError).message).toContain(reason)
+    expect((error as WasmctlError).hints.join(' ')).toMatch(/registry\/repository:tag|host name or IP address with an optional port 1-65535/)
+  })
+
+  it('refuses an upper-case repository instead of lower-casing it, suggesting the lower-case name', () => {
+    let error: WasmctlError | undefined
+    try {
+      parseReference('ghcr.io/Acme/Hello:V1')
+    } catch (caught) {
+      error = caught as WasmctlError
+    }
+    expect(error?.code).toBe('OCI_REFERENCE_INVALID')
+    expect(error?.exit).toBe(2)
+    expect(error?.message).toMatch(/repository names must be lower-case/)
+    expect(error?.hints).toEqual(['use ghcr.io/acme/hello:V1'])
+  })
+
+  it('checks a default registry too', () => {
+    expect(() => parseReference('x:1', { defaultRegistry: 'host:70000' })).toThrow(/not a port/)
+    expect(() => resolveReference('x:1', 'host:70000')).toThrow(/not a port/)
   })
 
   it('uses a default registry for references without one', () => {

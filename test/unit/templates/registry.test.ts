@@ -1,20 +1,23 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
 import { WasmctlError } from '../../../src/errors.js'
-import { DEFAULT_TEMPLATE, listTemplates, loadTemplate, templateFiles, templateNames, witDepsRoot } from '../../../src/templates/registry.js'
+import { DEFAULT_TEMPLATE, DEFAULT_TEMPLATES_ROOT, listTemplates, loadTemplate, templateFiles, templateNames, witDepsRoot } from '../../../src/templates/registry.js'
 
-const EXPECTED = ['c-cli', 'go-http', 'js-http', 'rust-http', 'ts-http', 'ts-kv-counter']
+// The template list is the registry's: adding a template needs no test edit.
+const NAMES = templateNames()
 
 describe('the bundled templates', () => {
-  it('are the six the project promises, default first', () => {
-    expect(templateNames()).toEqual(EXPECTED)
-    expect(listTemplates().map((t) => t.name)).toEqual([DEFAULT_TEMPLATE, ...EXPECTED.filter((n) => n !== DEFAULT_TEMPLATE)])
+  it('are every folder of templates/ but the shared ones, sorted, default first in listings', () => {
+    const folders = readdirSync(DEFAULT_TEMPLATES_ROOT, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !entry.name.startsWith('_'))
+    expect(NAMES).toEqual(folders.map((entry) => entry.name).sort())
+    expect(NAMES).toContain(DEFAULT_TEMPLATE)
+    expect(listTemplates().map((t) => t.name)).toEqual([DEFAULT_TEMPLATE, ...NAMES.filter((n) => n !== DEFAULT_TEMPLATE)])
   })
 
-  it.each(EXPECTED)('%s is complete: project file, README, .gitignore, rendered files and WIT sets exist', (name) => {
+  it.each(NAMES)('%s is complete: project file, README, .gitignore, rendered files and WIT sets exist', (name) => {
     const template = loadTemplate(name)
     const files = templateFiles(template)
     for (const required of ['wasmcloud.toml', 'README.md', 'dot-gitignore']) expect(files).toContain(required)
@@ -37,7 +40,7 @@ describe('loadTemplate', () => {
     expect(wasmctlError.code).toBe('TEMPLATE_UNKNOWN')
     expect(wasmctlError.exit).toBe(2)
     expect(wasmctlError.hints[0]).toBe('did you mean ts-http or ts-kv-counter?')
-    expect(wasmctlError.hints[1]).toBe(`available templates: ${EXPECTED.join(', ')} (see \`wasmctl templates list\`)`)
+    expect(wasmctlError.hints[1]).toBe(`available templates: ${NAMES.join(', ')} (see \`wasmctl templates list\`)`)
   })
 
   it('does not treat shared folders as templates', () => {

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs'
-
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { componentWorld, isComponent } from '../../../src/wasm/world.js'
-import { helloHttpComponent } from '../../helpers/components.js'
 import { bytes, component, coreModule, custom, exportSection, FUNC_SECTIONS, importSection, leb, name, section } from './build-wasm.js'
 import { caught } from './caught.js'
 
@@ -63,22 +60,5 @@ describe('componentWorld on hand-made components', () => {
     expect(caught(() => componentWorld(badKind))?.message).toMatch(/unknown import name kind 0x7/)
     const badDesc = component(section(10, bytes(leb(1), [0x00], name('a'), [0x09, 0x00])))
     expect(caught(() => componentWorld(badDesc))?.message).toMatch(/unknown extern descriptor 0x9/)
-  })
-})
-
-describe('componentWorld on a real componentize-js component', () => {
-  let wasm: Uint8Array
-  beforeAll(async () => {
-    wasm = readFileSync(await helloHttpComponent())
-  }, 240_000)
-
-  it('matches the world jco decodes', async () => {
-    const world = componentWorld(wasm)
-    expect(world.exports).toEqual(['wasi:http/incoming-handler@0.2.10'])
-    const { componentWit } = await import('@bytecodealliance/jco')
-    const wit = await componentWit(wasm)
-    const lines = (kind: string) => [...wit.matchAll(new RegExp(`^\\s*${kind} ([^;]+);`, 'gm'))].map((m) => m[1])
-    expect(world.imports).toEqual(lines('import'))
-    expect(world.exports).toEqual(lines('export'))
   })
 })

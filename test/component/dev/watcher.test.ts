@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createDevBus } from '../../../src/dev/bus.js'
 import { WatchController } from '../../../src/dev/watcher.js'
 import type { Project } from '../../../src/project/index.js'
-import { makeProject, record, sleep } from './helpers.js'
+import { makeProject, record, sleep } from '../../helpers/dev-project.js'
 
 const open: WatchController[] = []
 afterEach(async () => {

@@ -1,11 +1,11 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
-import { isWasmctlError, type WasmctlError } from '../../../src/errors.js'
-import { repoRoot } from '../../helpers/cli.js'
-import { tempDir } from '../../helpers/tmp.js'
+import { isWasmctlError, type WasmctlError } from '../../src/errors.js'
+import { repoRoot } from './cli.js'
+import { tempDir } from './tmp.js'
 
-/** Shared by the build unit and integration tests: fixture projects, stand-in toolchains, caches. */
+/** Shared by the build tests of every tier: fixture projects, stand-in toolchains, caches. */
 export const projectsDir = path.join(repoRoot, 'test', 'fixtures', 'projects')
 export const standinBin = path.join(repoRoot, 'test', 'fixtures', 'bin')
 export const knownComponent = path.join(standinBin, 'wasm', 'cli-run.component.wasm')

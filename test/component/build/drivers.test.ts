@@ -10,7 +10,7 @@ import { clearToolchainCache } from '../../../src/build/toolchains.js'
 import { inspectWasm } from '../../../src/claims/inspect.js'
 import { readProject } from '../../../src/project/index.js'
 import { tempDir } from '../../helpers/tmp.js'
-import { buildFailure, fakeRustSysroot, knownComponent, knownCoreModule, standinBin, writeProject } from './fixtures.js'
+import { buildFailure, fakeRustSysroot, knownComponent, knownCoreModule, standinBin, writeProject } from '../../helpers/build-fixtures.js'
 
 /**
  * The drivers for toolchains this machine lacks (cargo with wasm targets, TinyGo) and the custom
@@ -48,7 +48,7 @@ function calls(): string[] {
 
 async function build(p: ReturnType<typeof project>, options: BuildProjectOptions = {}) {
   const events: BuildEvent[] = []
-  const result = await buildProject(p, { buildOnly: true, signing: { keysDirectory }, onEvent: (event) => events.push(event), ...options })
+  const result = await buildProject(p, { buildOnly: true, skipFetch: true, signing: { keysDirectory }, onEvent: (event) => events.push(event), ...options })
   return { result, events }
 }
 

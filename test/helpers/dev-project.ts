@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
-import { readProject, type Project } from '../../../src/project/index.js'
-import { tempDir } from '../../helpers/tmp.js'
-import type { DevBus } from '../../../src/dev/bus.js'
-import type { DevEvent, DevEventType } from '../../../src/dev/events.js'
+import { readProject, type Project } from '../../src/project/index.js'
+import { tempDir } from './tmp.js'
+import type { DevBus } from '../../src/dev/bus.js'
+import type { DevEvent, DevEventType } from '../../src/dev/events.js'
 
 // Made when a test file imports this module, so that it is removed when that file finishes
 // (a folder made inside a test would register its clean-up too late to run).
@@ -38,4 +38,5 @@ export function record(bus: DevBus): { events: DevEvent[]; of<K extends DevEvent
   return { events, of: (type) => events.filter((event) => event.type === type) as never }
 }
 
+/** A wait on the real clock, for component tests (unit tests use fake timers). */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

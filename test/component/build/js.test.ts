@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 
 import { buildProject } from '../../../src/build/build.js'
 import { readProject } from '../../../src/project/index.js'
-import { buildFailure, componentizeCache, copyProject } from './fixtures.js'
+import { buildFailure, componentizeCache, copyProject } from '../../helpers/build-fixtures.js'
 
 /**
  * Real componentize-js builds, in process. Successful builds go through the content-hash cache
