@@ -65,7 +65,7 @@ const median = (values) => {
 let dev
 try {
   const project = path.join(work, 'bench')
-  await execa('node', [bin, 'new', 'actor', 'bench', '--template', 'ts-http', '--yes', '--path', project, '--no-git-init'], { env, stdin: 'ignore' })
+  await execa('node', [bin, 'new', 'actor', 'bench', '--template', 'ts-http', '--yes', '--output-dir', project, '--no-git-init'], { env, stdin: 'ignore' })
   const source = path.join(project, 'src', 'index.ts')
   const original = readFileSync(source, 'utf8')
   const withGreeting = (text) => original.replace(/const GREETING = .*/, `const GREETING = ${JSON.stringify(text)}`)

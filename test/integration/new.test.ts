@@ -62,10 +62,10 @@ describe.concurrent('wasmctl new actor', () => {
     expectCompleteProject(result.path, result.files, 'x')
   })
 
-  it('answers to the alias new component, and takes --path and --value', async () => {
+  it('answers to the alias new component, and takes --output-dir and --value', async () => {
     const cwd = freshCwd()
     const { exitCode, json } = await runCli(
-      ['new', 'component', 'counter', '--template', 'ts-kv-counter', '--path', 'apps/counter', '--value', 'bucket=visits', '--yes', '--json', '--no-git-init'],
+      ['new', 'component', 'counter', '--template', 'ts-kv-counter', '--output-dir', 'apps/counter', '--value', 'bucket=visits', '--yes', '--json', '--no-git-init'],
       { cwd },
     )
     expect(exitCode).toBe(0)

@@ -37,13 +37,13 @@ describe('host settings', () => {
         'env = { A = "project", B = "project" }',
         'dirs = ["shared::/shared"]',
         'config = { greeting = "hi" }',
-        'allowed_issuers = ["AISSUER1"]',
+        'allowed_issuers = ["AAAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQDPYC"]',
         'require_signed = true',
         'timeout_ms = 5000',
       ].join('\n'),
       path.join(dir, 'wasmcloud.toml'),
     )
-    const options = resolveHostOptions(project, { port: 0, env: ['B=flag'], allowHttp: ['*.internal'], dir: ['extra::/extra'], allowedIssuer: ['AISSUER2'] }, dir)
+    const options = resolveHostOptions(project, { port: 0, env: ['B=flag'], allowHttp: ['*.internal'], dir: ['extra::/extra'], allowedIssuer: ['AABAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAE7QF'] }, dir)
     expect(options).toMatchObject({
       address: '0.0.0.0',
       port: 0,
@@ -56,7 +56,7 @@ describe('host settings', () => {
         { host: path.join(dir, 'extra'), guest: '/extra' },
       ],
       keyvalueFile: path.join(dir, '.wasmctl', 'keyvalue.json'),
-      trust: { requireSigned: true, allowedIssuers: ['AISSUER1', 'AISSUER2'] },
+      trust: { requireSigned: true, allowedIssuers: ['AAAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQDPYC', 'AABAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAE7QF'] },
     })
     expect(resolveHostOptions(project, { timeout: '2s' }, dir).timeoutMs).toBe(2000)
   })

@@ -39,10 +39,10 @@ describe('projectNames', () => {
     expect(error.hints[0]).toBe('try "hello-world"')
   })
 
-  it.each(['../x', 'a/b', 'a\\b', '.', '..'])('refuses the path %s and points at --path', (name) => {
+  it.each(['../x', 'a/b', 'a\\b', '.', '..'])('refuses the path %s and points at --output-dir', (name) => {
     const error = failure(name)
     expect(error.message).toMatch(/is a path, not a project name/)
-    expect(error.hints.join(' ')).toMatch(/--path/)
+    expect(error.hints.join(' ')).toMatch(/--output-dir/)
   })
 
   it.each(['-x', 'x-', 'a--b', '9lives', 'héllo', 'a.b', 'a@b'])('refuses %s with the rule in the hint', (name) => {

@@ -105,7 +105,7 @@ describe('createProject never leaves a half-written project', () => {
     expect(() => planProject({ name: 'file', template: 'ts-http', cwd })).toThrow(/exists and is a file/)
   })
 
-  it('writes into an existing empty folder (--path .)', async () => {
+  it('writes into an existing empty folder (--output-dir .)', async () => {
     const cwd = tempDir()
     const project = await createProject(planProject({ name: 'here', template: 'js-http', cwd, path: '.' }), { gitInit: false })
     expect(project.path).toBe(cwd)
