@@ -9,7 +9,8 @@ import { createSpinner, type Spinner } from './ui/spinner.js'
  * Ctrl-C: commands only parse flags, call a domain function and return (or render) its result.
  *
  * JSON mode: stdout carries exactly one document,
- *   {"status":0,"result":{...},"warnings":[]}  or  {"status":N,"error":{"code","message","hints"}}.
+ *   {"status":0,"result":{...},"warnings":[]}  or  {"status":N,"error":{"code","message","hints"}}
+ * (plus "warnings" when there were any).
  * Human mode: the result on stdout, everything else on stderr, errors as one line plus hints.
  */
 export abstract class BaseCommand extends Command {
@@ -29,6 +30,7 @@ export abstract class BaseCommand extends Command {
   private readonly abortController = new AbortController()
   private jsonPrinted = false
   private signalHandler?: (signal: NodeJS.Signals) => void
+  private hardExitTimer?: NodeJS.Timeout
 
   /** Fires on the first Ctrl-C / SIGTERM; pass it to every long operation. */
   protected get signal(): AbortSignal {
@@ -63,10 +65,16 @@ export abstract class BaseCommand extends Command {
     return input
   }
 
+  /** Prints the one final JSON document; whatever asks later (a late signal, a second error) is dropped. */
   override logJson(json: unknown): void {
     if (this.jsonPrinted) return
     this.jsonPrinted = true
-    writeStdout(JSON.stringify(json, null, 2))
+    writeStdout(this.formatJson(json))
+  }
+
+  /** How the final document is laid out; commands that stream NDJSON print it on one line. */
+  protected formatJson(json: unknown): string {
+    return JSON.stringify(json, null, 2)
   }
 
   override toSuccessJson(result: unknown): unknown {
@@ -75,7 +83,10 @@ export abstract class BaseCommand extends Command {
 
   override toErrorJson(error: unknown): unknown {
     const wasmctlError = toWasmctlError(error)
-    return { status: wasmctlError.exit, error: wasmctlError.toJSON() }
+    const { message, hints, ...rest } = wasmctlError.toJSON()
+    const envelope = { status: wasmctlError.exit, error: { ...rest, message: escapeControlCharacters(message), hints: hints.map(escapeControlCharacters) } }
+    // A warning often explains the failure (a Docker config that could not be read, then "unauthorized").
+    return this.warnings?.length ? { ...envelope, warnings: this.warnings } : envelope
   }
 
   override async catch(error: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
@@ -86,8 +97,8 @@ export abstract class BaseCommand extends Command {
     if (this.json) {
       this.logJson(this.toErrorJson(wasmctlError))
     } else {
-      process.stderr.write(`Error: ${wasmctlError.message} (${wasmctlError.code})\n`)
-      for (const hint of wasmctlError.hints) process.stderr.write(`  hint: ${hint}\n`)
+      process.stderr.write(`Error: ${escapeControlCharacters(wasmctlError.message)} (${wasmctlError.code})\n`)
+      for (const hint of wasmctlError.hints) process.stderr.write(`  hint: ${escapeControlCharacters(hint)}\n`)
     }
     if (this.logger?.enabled('debug') || (!this.logger && debugFromEnv())) {
       const original = wasmctlError.cause ?? error
@@ -96,6 +107,7 @@ export abstract class BaseCommand extends Command {
   }
 
   override async finally(error: Error | undefined): Promise<void> {
+    clearTimeout(this.hardExitTimer)
     if (this.signalHandler) {
       process.off('SIGINT', this.signalHandler)
       process.off('SIGTERM', this.signalHandler)
@@ -108,10 +120,13 @@ export abstract class BaseCommand extends Command {
     this.abortController.abort(interruptedBy(signal))
     // Long operations watch `this.signal` and clean up (temp files, child processes) within
     // moments; a command that does not watch it is stopped here after a short grace period.
-    setTimeout(() => this.exitInterrupted(signal), 3000).unref()
+    // Cleared when the command finishes; unref'd so it never keeps a finished process alive.
+    this.hardExitTimer ??= setTimeout(() => this.exitInterrupted(signal), 3000).unref()
   }
 
   private exitInterrupted(signal: NodeJS.Signals): never {
+    // Once the outcome is reported (a server that stopped cleanly, then lingers), exit with it.
+    if (this.jsonPrinted) process.exit(process.exitCode ?? ExitStatus.ok)
     if (this.json) this.logJson(this.toErrorJson(interruptedBy(signal)))
     else process.stderr.write(`\nInterrupted (${signal}).\n`)
     process.exit(ExitStatus.interrupted)
@@ -147,6 +162,20 @@ export function toWasmctlError(error: unknown): WasmctlError {
   return new WasmctlError('INTERNAL', `internal error: ${err?.message ?? String(error)}`, {
     cause: error,
     hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'],
+  })
+}
+
+/**
+ * Error text may quote file names, registry answers or a guest's output: control characters (a
+ * raw NUL, an escape sequence that rewrites the terminal, a bidirectional override) are shown as
+ * escapes instead of reaching the terminal or a log.
+ */
+export function escapeControlCharacters(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+  return text.replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu, (char) => {
+    if (named[char]) return named[char]
+    const code = char.codePointAt(0)!
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
   })
 }
 

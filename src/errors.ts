@@ -27,12 +27,16 @@ export const ErrorCodes = {
   INTERRUPTED: ExitStatus.interrupted,
   INTERNAL: ExitStatus.internal,
   FS_ERROR: ExitStatus.failed,
+  FS_NOT_A_FILE: ExitStatus.failed,
+  FS_FILE_TOO_LARGE: ExitStatus.failed,
   // project file
   PROJECT_NOT_FOUND: ExitStatus.failed,
   PROJECT_INVALID: ExitStatus.failed,
+  PROJECT_PROVIDER_UNSUPPORTED: ExitStatus.failed,
   // templates / new
   TEMPLATE_UNKNOWN: ExitStatus.usage,
   TEMPLATE_INVALID: ExitStatus.internal,
+  TEMPLATE_FETCH_FAILED: ExitStatus.failed,
   NEW_NAME_INVALID: ExitStatus.usage,
   NEW_TARGET_EXISTS: ExitStatus.failed,
   // wasm binary
@@ -59,6 +63,13 @@ export const ErrorCodes = {
   BUILD_WIT_MISSING: ExitStatus.failed,
   BUILD_LANGUAGE_UNKNOWN: ExitStatus.failed,
   BUILD_WORLD_MISMATCH: ExitStatus.failed,
+  BUILD_NOT_REPRODUCIBLE: ExitStatus.failed,
+  // cosign signatures (sign-image, push --sign, verify, --verify-key)
+  COSIGN_KEY_INVALID: ExitStatus.failed,
+  COSIGN_KEY_EXISTS: ExitStatus.failed,
+  COSIGN_PASSWORD_INCORRECT: ExitStatus.failed,
+  COSIGN_SIGNATURE_MISSING: ExitStatus.failed,
+  COSIGN_SIGNATURE_INVALID: ExitStatus.failed,
   // OCI
   OCI_REFERENCE_INVALID: ExitStatus.usage,
   OCI_AUTH_FAILED: ExitStatus.failed,
@@ -69,14 +80,42 @@ export const ErrorCodes = {
   OCI_UNSUPPORTED_ARTIFACT: ExitStatus.failed,
   OCI_LATEST_REFUSED: ExitStatus.usage,
   OCI_REGISTRY_ERROR: ExitStatus.failed,
+  // WIT dependencies (wit deps, the fetch step of build)
+  WIT_DEPS_NOT_FOUND: ExitStatus.failed,
+  WIT_DEPS_UNREACHABLE: ExitStatus.failed,
+  WIT_DEPS_MALFORMED: ExitStatus.failed,
+  WIT_DEPS_DIGEST_MISMATCH: ExitStatus.failed,
+  WIT_DEPS_LOCK_INVALID: ExitStatus.failed,
+  WIT_DEPS_CONFIG_INVALID: ExitStatus.failed,
+  WIT_DEPS_NO_REGISTRY: ExitStatus.failed,
+  WIT_DEPS_SOURCE_UNSUPPORTED: ExitStatus.failed,
+  WIT_DEPS_VERSION_UNSUPPORTED: ExitStatus.failed,
   // embedded host
   HOST_PORT_IN_USE: ExitStatus.failed,
+  HOST_PORT_FORBIDDEN: ExitStatus.failed,
   HOST_LOAD_FAILED: ExitStatus.failed,
   HOST_UNSATISFIED_IMPORTS: ExitStatus.failed,
   HOST_UNSUPPORTED_WORLD: ExitStatus.failed,
   HOST_POLICY_REFUSED: ExitStatus.failed,
   // dev loop
   DEV_FAILED: ExitStatus.failed,
+  // capabilities (late-bound backends: key-value, messaging)
+  CAPABILITY_BACKEND_UNREACHABLE: ExitStatus.failed,
+  CAPABILITY_CONFIG_INVALID: ExitStatus.usage,
+  CAPABILITY_PROVIDER_UNSUPPORTED: ExitStatus.failed,
+  CAPABILITY_UNBOUND: ExitStatus.failed,
+  // wadm applications (wasmctl app)
+  APP_MANIFEST_INVALID: ExitStatus.failed,
+  APP_SOURCE_INVALID: ExitStatus.usage,
+  APP_NOT_FOUND: ExitStatus.failed,
+  APP_WADM_ERROR: ExitStatus.failed,
+  APP_DEPLOY_FAILED: ExitStatus.failed,
+  // lattice (NATS)
+  LATTICE_UNREACHABLE: ExitStatus.failed,
+  LATTICE_NO_RESPONDERS: ExitStatus.failed,
+  LATTICE_TIMEOUT: ExitStatus.failed,
+  LATTICE_AUTH_FAILED: ExitStatus.failed,
+  LATTICE_BAD_REPLY: ExitStatus.failed,
 } as const satisfies Record<string, ExitStatusValue>
 
 export type ErrorCode = keyof typeof ErrorCodes

@@ -1,10 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
-import { writeFileAtomic } from '../files.js'
-
 import { projectSignTags, resolveKeyDirectory, signWasmFile } from '../claims/sign.js'
 import { fsError, throwIfAborted, WasmctlError } from '../errors.js'
+import { writeFileAtomic } from '../files.js'
 import { type Project, projectArtifacts } from '../project/index.js'
 import type { ComponentWorld } from '../wasm/world.js'
 import type { WitDepsEvent } from '../wit/fetch.js'
@@ -19,6 +18,7 @@ import {
   writeCacheRecord,
 } from './cache.js'
 import { detectDriver } from './detect.js'
+import { jsToolchainVersions, reproducibleBuilds } from './reproducible.js'
 import type { BuildEvent } from './events.js'
 import { checkToolchain, type ToolchainStatus, toolchainStamp } from './toolchains.js'
 import { validateArtifact } from './validate.js'
@@ -69,7 +69,8 @@ export interface BuildResult {
   size: number
   world: ComponentWorld
   language: string
-  toolchain: { name: string; version: string | null }
+  /** `versions`: for JavaScript, every package (and Node) whose version must match to reproduce the bytes. */
+  toolchain: { name: string; version: string | null; versions?: Record<string, string> }
   durationMs: number
   cached: boolean
 }
@@ -132,7 +133,11 @@ export async function buildProject(project: Project, options: BuildProjectOption
   const status = reusableToolchainStatus(previous, checkKey) ?? (await checkToolchain(driver.toolchain, checkOptions))
   options.onEvent?.({ type: 'toolchain', status })
   if (!status.present) throw toolchainMissing(status, language)
-  const toolchain = { name: status.name, version: status.version ?? null }
+  const toolchain = {
+    name: status.name,
+    version: status.version ?? null,
+    ...(driver.toolchain === 'componentize-js' ? { versions: jsToolchainVersions(reproducibleBuilds()) } : {}),
+  }
 
   const inputs = hashBuildInputs({
     project,

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
-
+import { writeFileAtomic } from '../files.js'
 import { sha256Hex } from '../input.js'
 import type { Project } from '../project/index.js'
+import { isInside } from '../project/paths.js'
 import type { ComponentWorld } from '../wasm/world.js'
 import type { ToolchainStatus } from './toolchains.js'
 
@@ -21,7 +21,7 @@ const CACHE_FORMAT = 1
 /** Folders that hold outputs, dependencies or VCS data, never sources the build reads directly. */
 const SKIPPED_DIRS = new Set(['node_modules', 'target', '.git', '.hg', '.svn', '.wasmctl', '.cache'])
 /** Environment variables that change what a toolchain produces. */
-const TOOLCHAIN_ENV = ['RUSTFLAGS', 'CARGO_ENCODED_RUSTFLAGS', 'CFLAGS', 'LDFLAGS', 'GOFLAGS', 'WASI_SDK_PATH', 'WASI_SYSROOT']
+const TOOLCHAIN_ENV = ['RUSTFLAGS', 'CARGO_ENCODED_RUSTFLAGS', 'CFLAGS', 'LDFLAGS', 'GOFLAGS', 'WASI_SDK_PATH', 'WASI_SYSROOT', 'SOURCE_DATE_EPOCH', 'WASMCTL_REPRODUCIBLE', 'WASMCTL_REPRODUCIBLE_SEED']
 
 export interface OutputRecord {
   path: string
@@ -89,11 +89,6 @@ export function hashBuildInputs(inputs: CacheInputs): string {
   if (!isInside(project.file, project.dir)) hash.update('file\0').update(readFileSync(project.file))
   if (!isInside(project.witDir, project.dir) && existsSync(project.witDir)) hashTree(hash.update('wit\0'), project.witDir, skip, project.witDir)
   return hash.digest('hex')
-}
-
-function isInside(file: string, dir: string): boolean {
-  const relative = path.relative(dir, file)
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
 }
 
 export function cacheFile(project: Project): string {

@@ -2,9 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync }
 import os from 'node:os'
 import path from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
-
 import { fsError, WasmctlError } from '../errors.js'
+import { writeFileAtomic } from '../files.js'
 import { locateProject } from '../project/locate.js'
 import type { Project } from '../project/schema.js'
 import { KeyPair, type KeyType } from './nkeys.js'
@@ -120,8 +119,17 @@ export async function saveKey(directory: string, name: string, key: KeyPair, opt
 export function readSeedFile(file: string): KeyPair {
   let text: string
   try {
+    // A seed file is a few dozen bytes: a FIFO or device named instead must not hang or flood.
+    const info = statSync(file)
+    if (!info.isFile()) {
+      throw new WasmctlError('FS_NOT_A_FILE', `cannot read the key file ${file}: it is not a regular file`, { hints: ['name the .nk file that holds the seed'] })
+    }
+    if (info.size > 4096) {
+      throw new WasmctlError('KEY_INVALID', `${file} does not hold a valid seed: it is ${info.size} bytes long`, { hints: ['a .nk file holds exactly one nkeys seed (58 characters starting with S)'] })
+    }
     text = readFileSync(file, 'utf8')
   } catch (error) {
+    if (error instanceof WasmctlError) throw error
     throw fsError(error, 'read the key file', file)
   }
   try {

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
-
 import { fsError, throwIfAborted, WasmctlError } from '../errors.js'
+import { writeFileAtomic } from '../files.js'
 import type { Project } from '../project/schema.js'
+import { readWasmFile } from '../wasm/read.js'
 import { type Claims, encodeToken, newComponentClaims } from './jwt.js'
 import { defaultKeyName, fileStem, keyFilePath, readSeedFile, saveKey } from './keystore.js'
 import { KeyPair, type KeyType, nkeyError, type NkeyErrorReason, PUBLIC_KEY_LENGTH } from './nkeys.js'
@@ -15,6 +15,11 @@ export { resolveKeyDirectory } from './keystore.js'
 /** The tag wash adds to components built for wasip1/wasip2 (`WASMCLOUD_WASM_TAG_EXPERIMENTAL`). */
 export const EXPERIMENTAL_TAG = 'wasmcloud.com/experimental'
 const SECONDS_PER_DAY = 86400
+/**
+ * The longest `--expires`/`--not-before` taken, in days (100 years). wash takes any u64, which
+ * overflows JavaScript's exact integers and JSON readers' (a float `exp`); a century is plenty.
+ */
+export const MAX_CLAIM_DAYS = 36525
 
 export type SignEvent =
   | { type: 'key-generated'; role: 'issuer' | 'subject'; keyType: KeyType; name: string; file: string; publicKey: string }
@@ -86,8 +91,8 @@ export async function signWasmFile(options: SignWasmFileOptions): Promise<SignWa
   }
   const callAlias = checkCallAlias(options.callAlias)
   for (const [flag, days] of [['--expires', options.expiresInDays], ['--not-before', options.notBeforeDays]] as const) {
-    if (days !== undefined && (!Number.isInteger(days) || days < 0)) {
-      throw new WasmctlError('INPUT_INVALID', `${flag} takes a whole number of days, got ${days}`, { hints: [`pass e.g. ${flag} 30`] })
+    if (days !== undefined && (!Number.isSafeInteger(days) || days < 0 || days > MAX_CLAIM_DAYS)) {
+      throw new WasmctlError('INPUT_INVALID', `${flag} takes a whole number of days from 0 to ${MAX_CLAIM_DAYS} (100 years), got ${days}`, { hints: [`pass e.g. ${flag} 30`] })
     }
   }
 
@@ -96,7 +101,7 @@ export async function signWasmFile(options: SignWasmFileOptions): Promise<SignWa
       hints: ['pass another -o/--destination, or leave it out to write <name>_s.wasm beside the input'],
     })
   }
-  const bytes = readWasm(input)
+  const bytes = readWasmFile(input)
   const scan = scanWasm(bytes)
   const generatedKeys: SignWasmFileResult['generatedKeys'] = []
   const issuer = await resolveSigningKey({ ...options, role: 'issuer', given: options.issuer, keyType: 'account', stem: fileStem(input), generatedKeys })
@@ -168,15 +173,6 @@ function sameFile(a: string, b: string): boolean {
     return sa.ino === sb.ino && sa.dev === sb.dev
   } catch {
     return false
-  }
-}
-
-function readWasm(file: string): Uint8Array {
-  try {
-    if (statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
-    return readFileSync(file)
-  } catch (error) {
-    throw fsError(error, 'read', file)
   }
 }
 

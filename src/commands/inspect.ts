@@ -30,7 +30,7 @@ export default class Inspect extends BaseCommand {
     const { bytes, pulled } = await loadComponentSource(args.file, {
       insecure: flags.insecure || undefined,
       signal: this.signal,
-      onEvent: (event) => event.type === 'notice' && this.logger.info(event.message),
+      onEvent: (event) => (event.type === 'notice' ? this.logger.info(event.message) : event.type === 'warning' && this.warn(event.message)),
     })
     const result = inspectWasm(bytes)
     if (flags['jwt-only']) {

@@ -40,7 +40,7 @@ export default class Pull extends BaseCommand {
         projectCredentialsFile,
         ...(await registryAccess(flags)),
         signal: this.signal,
-        onEvent: transferReporter(this.logger, spinner),
+        onEvent: transferReporter(this.logger, spinner, (message) => this.warn(message)),
       })
       spinner.stop()
       const { bytes: _bytes, ...summary } = result

@@ -14,6 +14,7 @@ export default class Push extends BaseCommand {
   static override flags = {
     ...registryFlags,
     annotation: Flags.string({ char: 'a', description: 'Manifest annotation key=value (repeatable).', multiple: true }),
+    'allow-invalid-claims': Flags.boolean({ description: 'Push a signed file even when its claims no longer match it (hash or signature).' }),
     'project-dir': projectDirFlag,
   }
 
@@ -33,9 +34,10 @@ export default class Push extends BaseCommand {
         project,
         annotations: parseKeyValuePairs(flags.annotation ?? [], 'annotation'),
         allowLatest: flags['allow-latest'],
+        allowInvalidClaims: flags['allow-invalid-claims'],
         ...(await registryAccess(flags)),
         signal: this.signal,
-        onEvent: transferReporter(this.logger, spinner),
+        onEvent: transferReporter(this.logger, spinner, (message) => this.warn(message)),
       })
       spinner.stop()
       this.print(result.reference)

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand, fromEnv } from '../base-command.js'
 import { KEYS_DIRECTORY_HELP, resolveKeyDirectory } from '../claims/keystore.js'
-import { signWasmFile } from '../claims/sign.js'
+import { MAX_CLAIM_DAYS, signWasmFile } from '../claims/sign.js'
 import { projectDirFlag } from '../flags.js'
 import { locateProject } from '../project/locate.js'
 import { isCI } from '../ui/tty.js'
@@ -26,8 +26,8 @@ export default class Sign extends BaseCommand {
     rev: Flags.integer({ char: 'r', description: 'Revision number (default: revision in wasmcloud.toml).' }),
     tag: Flags.string({ char: 't', description: 'A tag to embed (repeatable).', multiple: true }),
     'call-alias': Flags.string({ char: 'a', description: 'Call alias: lower-case letters, digits, "_" and "/".' }),
-    expires: Flags.integer({ char: 'x', description: 'Days until the claims expire (default: never).', min: 0 }),
-    'not-before': Flags.integer({ char: 'b', description: 'Days until the claims become valid (default: now).', min: 0, aliases: ['nbf'] }),
+    expires: Flags.integer({ char: 'x', description: 'Days until the claims expire (default: never).', min: 0, max: MAX_CLAIM_DAYS }),
+    'not-before': Flags.integer({ char: 'b', description: 'Days until the claims become valid (default: now).', min: 0, max: MAX_CLAIM_DAYS, aliases: ['nbf'] }),
     issuer: Flags.string({ char: 'i', description: 'Account seed, or a file holding it (also WASH_ISSUER_KEY). Default: <user>_account.nk.', env: 'WASMCTL_ISSUER_KEY' }),
     subject: Flags.string({ char: 's', description: 'Module seed, or a file holding it (also WASH_SUBJECT_KEY). Default: <stem>_module.nk.', env: 'WASMCTL_SUBJECT_KEY' }),
     'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP, aliases: ['directory'] }),

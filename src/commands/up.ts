@@ -38,6 +38,8 @@ export default class Up extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags, argv } = await this.parse(Up)
+    const { checkAllowedIssuers } = await import('../claims/issuers.js')
+    checkAllowedIssuers(flags['allowed-issuer'] ?? [])
     const { formatHostEvent, runUp } = await import('../host/index.js')
     const { findProject } = await import('../project/index.js')
     const project = findProject({ projectDir: flags['project-dir'] })
@@ -49,7 +51,14 @@ export default class Up extends BaseCommand {
       args: dash === -1 ? argv.slice(input === undefined ? 0 : 1).map(String) : this.argv.slice(dash + 1),
       project,
       flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'] },
-      pull: { registry: flags.registry, projectCredentialsFile: project?.registry.credentials, signal: this.signal, ...(await registryAccess(flags)) },
+      pull: {
+        registry: flags.registry,
+        projectCredentialsFile: project?.registry.credentials,
+        signal: this.signal,
+        ...(await registryAccess(flags)),
+        // stderr in both modes: with --json, stdout is the host's NDJSON event stream.
+        onEvent: (event) => event.type === 'warning' && this.logger.warn(event.message),
+      },
       stdoutFd: this.json ? 2 : 1,
       signal: this.signal,
       onEvent: (event) => {
@@ -63,7 +72,7 @@ export default class Up extends BaseCommand {
   }
 
   /** NDJSON: a failure is one more line, never a pretty-printed block. */
-  override logJson(json: unknown): void {
-    writeStdout(JSON.stringify(json))
+  protected override formatJson(json: unknown): string {
+    return JSON.stringify(json)
   }
 }

@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads'
 import { isWasmctlError } from '../errors.js'
 import type { Project } from '../project/index.js'
 import type { DevBuildResult } from './build-controller.js'
+import { currentThreadId } from './processes.js'
 
 /**
  * The build thread of a dev session (see builder.ts): receives `build` and `abort` messages and
@@ -14,6 +15,7 @@ import type { DevBuildResult } from './build-controller.js'
 export type BuildWorkerRequest = { type: 'build'; id: number; project: Project; force?: boolean } | { type: 'abort'; id: number } | { type: 'close' }
 
 export type BuildWorkerReply =
+  | { type: 'thread'; tid?: number }
   | { type: 'log'; id: number; level: 'debug' | 'info' | 'warn'; message: string }
   | { type: 'result'; id: number; result: DevBuildResult }
   | { type: 'error'; id: number; error: { code: string; message: string; hints: string[]; details?: Record<string, unknown> } }
@@ -23,6 +25,9 @@ export type BuildWorkerReply =
 // (it carries NDJSON with --json): point it at stderr, before componentize-js is first imported.
 Object.defineProperty(process, 'stdout', { value: createWriteStream('', { fd: 2, autoClose: false }), configurable: true, writable: true })
 syncBuiltinESMExports()
+
+// Which thread's child processes are the builds' (the builder stops only those, see processes.ts).
+parentPort?.postMessage({ type: 'thread', tid: currentThreadId() } satisfies BuildWorkerReply)
 
 const controllers = new Map<number, AbortController>()
 

@@ -16,6 +16,7 @@ import type { BuildWorkerReply, BuildWorkerRequest } from './build-worker.js'
  */
 export function createWorkerBuilder(): DevBuilder & { close(graceMs?: number): Promise<void> } {
   let worker: Worker | undefined
+  let buildThread: number | undefined
   let nextId = 0
   const waiting = new Map<number, { resolve: (result: DevBuildResult) => void; reject: (error: unknown) => void; onLog?: DevBuildOptions['onLog'] }>()
 
@@ -34,6 +35,7 @@ export function createWorkerBuilder(): DevBuilder & { close(graceMs?: number): P
     started.stdout.resume()
     createInterface({ input: started.stderr }).on('line', (line) => [...waiting.values()].at(-1)?.onLog?.('info', line))
     started.on('message', (reply: BuildWorkerReply) => {
+      if (reply.type === 'thread') return void (buildThread = reply.tid)
       const entry = waiting.get(reply.id)
       if (!entry) return
       if (reply.type === 'log') return entry.onLog?.(reply.level, reply.message)
@@ -69,19 +71,23 @@ export function createWorkerBuilder(): DevBuilder & { close(graceMs?: number): P
     /**
      * Asks the worker to finish, which ends esbuild's service process cleanly. A build in progress
      * is not waited for (componentize-js cannot be interrupted): past `graceMs` the thread is
-     * terminated and any toolchain process it left running (wizer) is stopped.
+     * terminated and the toolchain processes that thread started (wizer) are stopped, and nothing
+     * else this process started (a browser opened with `o`).
      */
     async close(graceMs = 300) {
       const current = worker
       worker = undefined
       if (!current) return
+      const { childProcessesOfThread, processTrees, stopProcesses } = await import('./processes.js')
       const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()))
       current.postMessage({ type: 'close' } satisfies BuildWorkerRequest)
-      const timer = setTimeout(() => void current.terminate(), graceMs)
+      const timer = setTimeout(() => {
+        // Read while the thread lives: once it ends, its children pass to another thread of ours.
+        if (buildThread !== undefined) stopProcesses(processTrees(childProcessesOfThread(buildThread)))
+        void current.terminate()
+      }, graceMs)
       await exited
       clearTimeout(timer)
-      const { runningChildProcesses, stopProcesses } = await import('./processes.js')
-      stopProcesses(runningChildProcesses())
     },
   })
 }

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import ignore, { type Ignore } from 'ignore'
 
-import { projectArtifacts, type Project } from '../project/index.js'
+import { isInside, projectArtifacts, type Project } from '../project/index.js'
 
 /**
  * What the dev watcher never reacts to: version control and dependency folders, the project's own
@@ -26,6 +26,11 @@ const BUILT_IN_RULES = [
   '#*#',
   '4913',
   '.DS_Store',
+  // JetBrains safe-write, Kate and gedit temp files
+  '*___jb_tmp___',
+  '*___jb_old___',
+  '*.kate-swp',
+  '.goutputstream-*',
 ]
 
 export interface IgnoreMatcher {
@@ -90,11 +95,6 @@ export function createIgnoreMatcher(project: Project): IgnoreMatcher {
       return ignored
     },
   }
-}
-
-function isInside(target: string, dir: string): boolean {
-  const relative = path.relative(dir, target)
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
 }
 
 /** The folders from `top` down to `bottom`, both included (`bottom` must be inside `top`). */

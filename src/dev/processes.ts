@@ -1,29 +1,46 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 
 /**
- * The processes this process started that are still running, read from /proc (Linux; elsewhere
- * the list is empty). The dev loop uses it once, when it stops: componentize-js runs wizer with
- * spawnSync from the build thread, so no pid is ever handed out, and a build interrupted by Ctrl-C
- * would leave wizer running on its own for a while.
+ * The processes a dev build started, read from /proc (Linux; elsewhere every list is empty).
+ * componentize-js runs wizer with spawnSync from the build thread, so no pid is ever handed out,
+ * and a build interrupted by Ctrl-C would leave wizer running on its own for a while. Only what
+ * the build thread started is stopped: Linux lists a process's children per thread
+ * (`/proc/self/task/<tid>/children`), so a browser the `o` key opened from the main thread, or
+ * anything else this process started, is never touched.
  */
-export function runningChildProcesses(): number[] {
-  const children = new Set<number>()
-  let threads: string[]
+
+/** The kernel's id of the calling thread (call it in the build thread), or undefined off Linux. */
+export function currentThreadId(): number | undefined {
   try {
-    threads = readdirSync('/proc/self/task')
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined
   } catch {
-    return []
+    return undefined
   }
-  for (const thread of threads) {
+}
+
+/** Running processes the thread `tid` of this process started. */
+export function childProcessesOfThread(tid: number): number[] {
+  return runningPids(readChildren(`/proc/self/task/${tid}/children`))
+}
+
+/** `pids` and all their running descendants, parents before children. */
+export function processTrees(pids: readonly number[]): number[] {
+  const seen = new Set<number>()
+  const queue = [...pids]
+  while (queue.length > 0) {
+    const pid = queue.shift()!
+    if (seen.has(pid) || !isRunning(pid)) continue
+    seen.add(pid)
+    let threads: string[] = []
     try {
-      for (const pid of readFileSync(`/proc/self/task/${thread}/children`, 'utf8').split(/\s+/)) {
-        if (pid && isRunning(Number(pid))) children.add(Number(pid))
-      }
+      threads = readdirSync(`/proc/${pid}/task`)
     } catch {
-      // The thread ended while we looked.
+      // Gone while we looked.
     }
+    for (const thread of threads) queue.push(...readChildren(`/proc/${pid}/task/${thread}/children`))
   }
-  return [...children]
+  return [...seen]
 }
 
 /** Running, as opposed to gone or a zombie (exited, not yet reaped: nothing left to stop). */
@@ -36,8 +53,8 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** SIGTERM to each pid (all of them processes this one started); gone ones are skipped. */
-export function stopProcesses(pids: number[]): void {
+/** SIGTERM to each pid (processes a build started); gone ones are skipped. */
+export function stopProcesses(pids: readonly number[]): void {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGTERM')
@@ -45,4 +62,19 @@ export function stopProcesses(pids: number[]): void {
       // Already gone.
     }
   }
+}
+
+function readChildren(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
+function runningPids(pids: number[]): number[] {
+  return [...new Set(pids)].filter((pid) => isRunning(pid))
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
 import { assertTrusted } from '../claims/index.js'
-import { fsError, WasmctlError } from '../errors.js'
+import { WasmctlError } from '../errors.js'
+import { readWasmFile } from '../wasm/read.js'
 import { componentWorld } from '../wasm/world.js'
 import { unsatisfiedImports } from './pool.js'
 import { sha256Hex } from '../input.js'
@@ -44,13 +44,7 @@ export interface LoadedComponent {
 }
 
 export function readComponentFile(file: string): ComponentInput {
-  let bytes: Uint8Array
-  try {
-    bytes = readFileSync(file)
-  } catch (error) {
-    throw fsError(error, 'read', file)
-  }
-  return { bytes, name: componentName(file), origin: file }
+  return { bytes: readWasmFile(file), name: componentName(file), origin: file }
 }
 
 /** What logs call a component file: its name without `.wasm` (and without wash's `_s` for signed). */

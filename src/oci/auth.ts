@@ -34,6 +34,8 @@ export interface ResolveCredentialsOptions {
   /** Runs a Docker credential helper (`docker-credential-<name> get`); injectable for tests. */
   runHelper?: (program: string, serverUrl: string) => Promise<string>
   onDebug?: (message: string) => void
+  /** Problems the user should fix (a malformed Docker config.json), said once per lookup. */
+  onWarning?: (message: string) => void
 }
 
 export async function resolveCredentials(options: ResolveCredentialsOptions): Promise<ResolvedCredentials> {
@@ -104,12 +106,25 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 
 async function dockerCredentials(options: ResolveCredentialsOptions): Promise<ResolvedCredentials> {
   const file = dockerConfigPath(options.env)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    // No Docker config is the common case: anonymous, as docker does. One that cannot be read is not.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') options.onWarning?.(`ignoring the Docker config ${file}: it cannot be read (${code ?? 'error'}); registry credentials from it are not used`)
+    return {}
+  }
   let config: DockerConfig
   try {
-    config = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    // No Docker config (the common case) or an unreadable one: anonymous, as docker does.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.onDebug?.(`ignoring ${file}: ${(error as Error).message}`)
+    config = JSON.parse(text) as DockerConfig
+  } catch {
+    // Not the parser's message: it quotes the text around the error, which may be a credential.
+    options.onWarning?.(`ignoring the Docker config ${file}: it is not valid JSON; registry credentials from it are not used`)
+    return {}
+  }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) {
+    options.onWarning?.(`ignoring the Docker config ${file}: it is not a JSON object; registry credentials from it are not used`)
     return {}
   }
   const keys = serverKeys(options.registry)

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { writeFile } from 'node:fs/promises'
@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises'
 import envPaths from 'env-paths'
 
 import { fsError, WasmctlError } from '../errors.js'
+import { removeStaleTempFiles, tempPathFor } from '../files.js'
 
 /**
  * Content-addressed store of pulled and pushed blobs (manifests included), so a second pull of
@@ -123,7 +124,9 @@ export class BlobCache {
     } catch (error) {
       throw fsError(error, 'create the cache folder', path.dirname(file))
     }
-    return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    // A name the next write of this entry recognizes, so what a killed process left is removed.
+    removeStaleTempFiles(file)
+    return tempPathFor(file)
   }
 
   /**

@@ -25,6 +25,8 @@ export interface RegistryCredentials {
 
 export type OciEvent =
   | { type: 'notice'; message: string }
+  /** Something the user should act on; commands add it to the JSON envelope's `warnings`. */
+  | { type: 'warning'; message: string }
   | { type: 'retry'; attempt: number; delayMs: number; reason: string }
   | { type: 'progress'; phase: 'upload' | 'download'; digest: string; bytes: number; total?: number }
   | { type: 'blob'; action: 'exists' | 'mounted' | 'uploaded' | 'cached' | 'downloaded'; digest: string; size: number; from?: string }

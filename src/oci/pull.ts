@@ -1,8 +1,7 @@
 import path from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
-
 import { fsError, WasmctlError } from '../errors.js'
+import { writeFileAtomic } from '../files.js'
 import { WASM_MAGIC } from '../wasm/binary.js'
 import { BlobCache, digestMismatch, digestOf } from './cache.js'
 import type { RegistryClient } from './client.js'

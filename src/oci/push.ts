@@ -1,9 +1,12 @@
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 
-import { fsError, WasmctlError } from '../errors.js'
+import { inspectWasm } from '../claims/inspect.js'
+import { trustRefusal } from '../claims/policy.js'
+import { isWasmctlError, WasmctlError } from '../errors.js'
 import { projectArtifacts } from '../project/artifacts.js'
 import type { Project } from '../project/schema.js'
+import { readWasmFile } from '../wasm/read.js'
 import { componentWorld } from '../wasm/world.js'
 import { BlobCache, digestOf } from './cache.js'
 import { MediaTypes } from './media-types.js'
@@ -21,6 +24,8 @@ export interface PushComponentOptions extends RegistryAccessOptions {
   /** Extra manifest annotations (`--annotation k=v`); they win over the project's. */
   annotations?: Record<string, string>
   allowLatest?: boolean
+  /** Publish a file whose embedded claims no longer match it (modified after signing, or a forged signature). */
+  allowInvalidClaims?: boolean
   /** Config `created`; default SOURCE_DATE_EPOCH, else the file's modification time (see buildConfig). */
   created?: Date
   cacheRoot?: string
@@ -106,6 +111,30 @@ function defaultCreated(file: string): Date {
   return statSync(file).mtime
 }
 
+/**
+ * A signed file that no longer matches its claims would be refused by every host that pulls it:
+ * refuse to publish it (unless told to), rather than find out at deploy time. Expiry is only a
+ * warning: the claims were right when made.
+ */
+function checkClaims(bytes: Uint8Array, file: string, options: PushComponentOptions): void {
+  const force = 'to publish it anyway, pass --allow-invalid-claims'
+  let inspection
+  try {
+    inspection = inspectWasm(bytes)
+  } catch (error) {
+    if (isWasmctlError(error) && error.code.startsWith('CLAIMS_')) {
+      throw new WasmctlError(error.code, `refusing to push ${file}: ${error.message}`, { hints: [...error.hints, force], cause: error, details: error.details })
+    }
+    throw error
+  }
+  if (!inspection.signed) return
+  const refusal = trustRefusal(inspection)
+  if (refusal && (refusal.code === 'CLAIMS_HASH_MISMATCH' || refusal.code === 'CLAIMS_SIGNATURE_INVALID')) {
+    throw new WasmctlError(refusal.code, `refusing to push ${file}: ${refusal.message}`, { hints: [...refusal.hints, force], details: refusal.details })
+  }
+  if (refusal) options.onEvent?.({ type: 'warning', message: `pushing ${file} anyway: ${refusal.message}` })
+}
+
 function resolvePushReference(options: PushComponentOptions): OciReference & { tag: string } {
   const ref = resolveReference(options.reference, options.registry ?? options.project?.registry.url)
   if (ref.digest) {
@@ -125,18 +154,14 @@ function resolvePushReference(options: PushComponentOptions): OciReference & { t
 export async function pushComponent(options: PushComponentOptions): Promise<PushResult> {
   const ref = resolvePushReference(options)
   const file = path.resolve(options.file ?? defaultPushFile(options.project))
-  let bytes: Buffer
-  try {
-    bytes = readFileSync(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !options.file) {
-      throw new WasmctlError('BUILD_ARTIFACT_MISSING', `the project's signed component ${file} does not exist`, {
-        hints: ['run `wasmctl build` first, or name the file: wasmctl push <ref> <file.wasm>'],
-      })
-    }
-    throw fsError(error, 'read', file)
+  if (!options.file && !existsSync(file)) {
+    throw new WasmctlError('BUILD_ARTIFACT_MISSING', `the project's signed component ${file} does not exist`, {
+      hints: ['run `wasmctl build` first, or name the file: wasmctl push <ref> <file.wasm>'],
+    })
   }
+  const bytes = readWasmFile(file)
   const world = componentWorld(bytes)
+  if (!options.allowInvalidClaims) checkClaims(bytes, file, options)
   const layerDigest = digestOf(bytes)
   const config = buildConfig(layerDigest, world, options.created ?? defaultCreated(file))
   const configDigest = digestOf(config)

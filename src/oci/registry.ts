@@ -33,6 +33,7 @@ export async function connectRegistry(ref: OciReference, options: RegistryAccess
       projectCredentialsFile: typeof projectCredentialsFile === 'function' ? await projectCredentialsFile() : projectCredentialsFile,
       env: options.env,
       onDebug: (message) => options.onEvent?.({ type: 'debug', message }),
+      onWarning: (message) => options.onEvent?.({ type: 'warning', message }),
     })
     options.onEvent?.({ type: 'debug', message: resolved.source ? `using credentials from ${resolved.source}` : `no credentials found for ${ref.registry}` })
     return resolved

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 
-import { fsError } from '../errors.js'
+import { isWasmctlError, WasmctlError } from '../errors.js'
+import { readWasmFile } from '../wasm/read.js'
 import type { PullComponentOptions, PullResult } from './pull.js'
-import { looksLikeReference } from './reference.js'
+import { looksLikeReference, parseReference } from './reference.js'
 
 export interface ComponentSource {
   bytes: Buffer
@@ -19,11 +20,16 @@ export interface ComponentSource {
  * published. Credentials come from the environment and Docker's config, as for `pull`.
  */
 export async function loadComponentSource(argument: string, options: Omit<PullComponentOptions, 'reference' | 'output'> = {}): Promise<ComponentSource> {
-  try {
-    return { bytes: await readFile(argument), path: argument }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !looksLikeReference(argument)) throw fsError(error, 'read', argument)
+  if (!existsSync(argument) && !looksLikeReference(argument) && meantAsReference(argument)) {
+    // Not a file, and a reference that does not parse: say why it does not (a port out of range...).
+    try {
+      parseReference(argument)
+    } catch (error) {
+      if (isWasmctlError(error)) throw new WasmctlError(error.code, error.message, { hints: [...error.hints, `if ${argument} is meant as a file: no such file`], cause: error })
+      throw error
+    }
   }
+  if (existsSync(argument) || !looksLikeReference(argument)) return { bytes: readWasmFile(argument), path: argument }
   // The registry client loads only for a reference: inspecting a local file does not pay for it.
   const { pullComponent } = await import('./pull.js')
   const env = options.env ?? process.env
@@ -35,4 +41,10 @@ export async function loadComponentSource(argument: string, options: Omit<PullCo
     reference: argument,
   })
   return { bytes, path: pulled.path, pulled }
+}
+
+/** `host:port/repo[:tag]`-shaped: a slash and a port, tag or digest separator, not a path. */
+function meantAsReference(argument: string): boolean {
+  const text = argument.trim()
+  return !/\.wasm$/i.test(text) && text.includes('/') && /[:@]/.test(text) && !text.startsWith('.') && !text.startsWith('/')
 }
