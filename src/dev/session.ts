@@ -21,6 +21,8 @@ export interface DevSessionOptions {
   port?: number
   address?: string
   debounceMs?: number
+  /** Folders whose changes never trigger a build (`--ignore-dir`), relative to the project folder or absolute. */
+  ignoreDirs?: string[]
   /** Stops the session when it fires (Ctrl-C). */
   signal?: AbortSignal
   /** Every event, in order, from before the host starts. */
@@ -60,7 +62,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   const config = new ConfigController(bus, options.project)
   const builds = new BuildController({ bus, project: options.project, build: options.build })
   const host = new HostController({ bus, project: options.project, createHost: options.createHost, port: options.port, address: options.address })
-  const watcher = new WatchController({ bus, project: options.project, debounceMs: options.debounceMs })
+  const watcher = new WatchController({ bus, project: options.project, debounceMs: options.debounceMs, ignoreDirs: options.ignoreDirs })
 
   let stopping: Promise<DevSummary> | undefined
   let resolveDone!: (summary: DevSummary) => void
