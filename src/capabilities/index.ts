@@ -1,0 +1,108 @@
+import { type Binding, describeBinding, type ResolvedBindings } from './binding.js'
+import { KeyValueError, type KeyPage, type KeyValueBackend, openKeyValueBackend, type OpenKeyValueOptions } from './keyvalue/index.js'
+import { type MessagingBackend, openMessagingBackend } from './messaging/index.js'
+
+export * from './binding.js'
+export { handleKeyValueCall, KeyValueError, type KeyValueBackend, openKeyValueBackend } from './keyvalue/index.js'
+export { type BrokerMessage, type MessageHandler, type MessagingBackend, MessagingError, openMessagingBackend } from './messaging/index.js'
+export { redactConfig, redactUrl } from './redact.js'
+
+/**
+ * Everything a running component is bound to, connected: what the host holds between start-up and
+ * shutdown. Open it before the server listens (an unreachable backend is a start-up error), call
+ * `close()` on the way out.
+ */
+export interface OpenCapabilities {
+  /** The component's key-value backend (every wasi:keyvalue bucket goes through it); undefined if it imports none. */
+  keyvalue?: KeyValueBackend
+  /** For wasmcloud:messaging/consumer imports. */
+  consumer?: MessagingBackend
+  /** For the wasmcloud:messaging/handler export: call `subscribe` once the component can take messages. */
+  handler?: MessagingBackend
+  /** One line per binding for start-up output and `--json` events (credentials masked). */
+  describe(): ReturnType<typeof describeBinding>[]
+  close(): Promise<void>
+}
+
+export async function openCapabilities(resolved: ResolvedBindings, options: OpenKeyValueOptions = {}): Promise<OpenCapabilities> {
+  const opened: { binding: Binding; backend: KeyValueBackend | MessagingBackend }[] = []
+  const closeAll = () => Promise.all(opened.map(({ backend }) => backend.close().catch(() => {}))).then(() => {})
+  try {
+    for (const binding of resolved.bindings) {
+      const backend = binding.capability === 'keyvalue' ? await openKeyValueBackend(binding, options) : await openMessagingBackend(binding)
+      opened.push({ binding, backend })
+    }
+  } catch (error) {
+    await closeAll()
+    throw error
+  }
+  const keyvalue = opened.filter(({ binding }) => binding.capability === 'keyvalue') as { binding: Binding; backend: KeyValueBackend }[]
+  const first = (capability: Binding['capability']) => opened.find(({ binding }) => binding.capability === capability)?.backend as MessagingBackend | undefined
+  return {
+    keyvalue: keyvalue.length === 0 ? undefined : keyvalue.length === 1 ? keyvalue[0].backend : new KeyValueRouter(keyvalue),
+    consumer: first('messaging-consumer'),
+    handler: first('messaging-handler'),
+    describe: () => resolved.bindings.map(describeBinding),
+    close: closeAll,
+  }
+}
+
+/**
+ * Several key-value links (wash overrides with different `link_name`s): a bucket identifier equal
+ * to a link name goes to that link, any other to the `default` link, as wasmCloud routes them.
+ */
+class KeyValueRouter implements KeyValueBackend {
+  readonly kind
+  private readonly byName: Map<string, KeyValueBackend>
+  private readonly fallback?: KeyValueBackend
+
+  constructor(links: { binding: Binding; backend: KeyValueBackend }[]) {
+    this.byName = new Map(links.map(({ binding, backend }) => [binding.linkName, backend]))
+    this.fallback = this.byName.get('default')
+    this.kind = (this.fallback ?? links[0].backend).kind
+  }
+
+  private route(bucket: string): KeyValueBackend {
+    const backend = this.byName.get(bucket) ?? this.fallback
+    if (!backend) throw new KeyValueError({ tag: 'no-such-store' })
+    return backend
+  }
+
+  describe() {
+    return (this.fallback ?? [...this.byName.values()][0]).describe()
+  }
+
+  open(bucket: string) {
+    return this.route(bucket).open(bucket)
+  }
+  get(bucket: string, key: string) {
+    return this.route(bucket).get(bucket, key)
+  }
+  set(bucket: string, key: string, value: Uint8Array) {
+    return this.route(bucket).set(bucket, key, value)
+  }
+  delete(bucket: string, key: string) {
+    return this.route(bucket).delete(bucket, key)
+  }
+  exists(bucket: string, key: string) {
+    return this.route(bucket).exists(bucket, key)
+  }
+  listKeys(bucket: string, cursor?: bigint): Promise<KeyPage> {
+    return this.route(bucket).listKeys(bucket, cursor)
+  }
+  increment(bucket: string, key: string, delta: bigint) {
+    return this.route(bucket).increment(bucket, key, delta)
+  }
+  getMany(bucket: string, keys: string[]) {
+    return this.route(bucket).getMany(bucket, keys)
+  }
+  setMany(bucket: string, entries: [string, Uint8Array][]) {
+    return this.route(bucket).setMany(bucket, entries)
+  }
+  deleteMany(bucket: string, keys: string[]) {
+    return this.route(bucket).deleteMany(bucket, keys)
+  }
+  async close() {
+    await Promise.all([...this.byName.values()].map((backend) => backend.close()))
+  }
+}
