@@ -1,4 +1,4 @@
-import { Command, Flags } from '@oclif/core'
+import { Command, Flags, type Interfaces } from '@oclif/core'
 
 import { ExitStatus, WasmctlError, isWasmctlError } from './errors.js'
 import { createLogger, debugFromEnv, type LogLevel, type Logger, writeStdout } from './ui/output.js'
@@ -23,9 +23,25 @@ export abstract class BaseCommand extends Command {
       helpGroup: 'GLOBAL',
       env: 'WASMCTL_LOG_LEVEL',
     })(),
+    output: Flags.option({
+      char: 'o',
+      options: ['text', 'json'] as const,
+      description:
+        "Output format, as wash's -o/--output: json prints wash's flat JSON (its field names, plus \"success\"); --json prints wasmctl's envelope. (-o no longer names a file: use --destination.)",
+      helpGroup: 'GLOBAL',
+    })(),
   }
 
+  /**
+   * The flat document `-o json` prints for a command wash also has, in wash's field names
+   * (`component_path`, `public_key`, ...). Without it, `-o json` prints the command's own result
+   * flat. `success: true` is added either way, as wash adds it.
+   */
+  static washJson?: (result: never, flags: Record<string, unknown>) => Record<string, unknown>
+
   protected logger!: Logger
+  /** The flags as parsed, for `washJson` (wash derives some fields from them, e.g. build's `built`). */
+  private parsedFlags: Record<string, unknown> = {}
   private readonly warnings: string[] = []
   private readonly abortController = new AbortController()
   private jsonPrinted = false
@@ -41,12 +57,32 @@ export abstract class BaseCommand extends Command {
     return this.jsonEnabled()
   }
 
+  /** `-o json` / `--output json`: wash's flat JSON instead of wasmctl's envelope (`--json` wins when both are given). */
+  protected get washOutput(): boolean {
+    return washOutputRequested(this.argv ?? []) && !super.jsonEnabled()
+  }
+
+  /** Both `--json` and `-o json` are machine output: no prompts, no spinner, stdout holds only the document. */
+  override jsonEnabled(): boolean {
+    return super.jsonEnabled() || washOutputRequested(this.argv ?? [])
+  }
+
   override async init(): Promise<void> {
     await super.init()
     this.logger = createLogger(this.resolveLogLevel())
     this.signalHandler = (signal) => this.onSignal(signal)
     process.on('SIGINT', this.signalHandler)
     process.on('SIGTERM', this.signalHandler)
+  }
+
+  // oclif's own constraints are { [name: string]: any }; parsed flags are kept for washJson.
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    this.parsedFlags = parsed.flags as Record<string, unknown>
+    return parsed
   }
 
   /** Human-mode output of the result; in JSON mode the returned result is printed instead. */
@@ -60,7 +96,8 @@ export abstract class BaseCommand extends Command {
 
   override warn(input: string | Error): string | Error {
     const message = typeof input === 'string' ? input : input.message
-    if (this.json) this.warnings.push(message)
+    // wash's JSON has no warnings field: under -o json they go to stderr, as wash logs them.
+    if (this.json && !this.washOutput) this.warnings.push(message)
     else this.logger.warn(message)
     return input
   }
@@ -78,11 +115,18 @@ export abstract class BaseCommand extends Command {
   }
 
   override toSuccessJson(result: unknown): unknown {
+    if (this.washOutput) {
+      const { washJson } = this.constructor as typeof BaseCommand
+      const flat: unknown = washJson ? washJson(result as never, this.parsedFlags) : result
+      // wash's documents are always objects; a list (or a scalar) is kept whole under "result".
+      return flat !== null && typeof flat === 'object' && !Array.isArray(flat) ? { ...flat, success: true } : { result: flat, success: true }
+    }
     return { status: ExitStatus.ok, result, warnings: this.warnings }
   }
 
   override toErrorJson(error: unknown): unknown {
     const wasmctlError = toWasmctlError(error)
+    if (this.washOutput) return washErrorJson(wasmctlError)
     const { message, hints, ...rest } = wasmctlError.toJSON()
     const envelope = { status: wasmctlError.exit, error: { ...rest, message: escapeControlCharacters(message), hints: hints.map(escapeControlCharacters) } }
     // A warning often explains the failure (a Docker config that could not be read, then "unauthorized").
@@ -94,7 +138,11 @@ export abstract class BaseCommand extends Command {
     if (error?.code === 'EEXIT') throw error
     const wasmctlError = toWasmctlError(error)
     process.exitCode = wasmctlError.exit
-    if (this.json) {
+    if (this.washOutput) {
+      // wash prints its error document on stderr, leaving stdout empty.
+      this.jsonPrinted = true
+      process.stderr.write(`${this.formatJson(this.toErrorJson(wasmctlError))}\n`)
+    } else if (this.json) {
       this.logJson(this.toErrorJson(wasmctlError))
     } else {
       process.stderr.write(`Error: ${escapeControlCharacters(wasmctlError.message)} (${wasmctlError.code})\n`)
@@ -127,7 +175,8 @@ export abstract class BaseCommand extends Command {
   private exitInterrupted(signal: NodeJS.Signals): never {
     // Once the outcome is reported (a server that stopped cleanly, then lingers), exit with it.
     if (this.jsonPrinted) process.exit(process.exitCode ?? ExitStatus.ok)
-    if (this.json) this.logJson(this.toErrorJson(interruptedBy(signal)))
+    if (this.washOutput) process.stderr.write(`${this.formatJson(this.toErrorJson(interruptedBy(signal)))}\n`)
+    else if (this.json) this.logJson(this.toErrorJson(interruptedBy(signal)))
     else process.stderr.write(`\nInterrupted (${signal}).\n`)
     process.exit(ExitStatus.interrupted)
   }
@@ -141,6 +190,32 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/**
+ * Whether the command line asks for wash's JSON: `-o json`, `-ojson`, `-o=json`, `--output json` or
+ * `--output=json`, before any `--`. Read from argv because the mode must be known before parsing
+ * (a usage error is reported in it too).
+ */
+export function washOutputRequested(argv: readonly string[]): boolean {
+  let requested = false
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]
+    if (arg === '--') break
+    let value: string | undefined
+    if (arg === '-o' || arg === '--output') value = argv[index + 1]
+    else if (arg.startsWith('--output=')) value = arg.slice('--output='.length)
+    else if (arg.startsWith('-o') && !arg.startsWith('--')) value = arg.slice(2).replace(/^=/, '')
+    else continue
+    // The last one wins, as the parser reads it.
+    requested = value === 'json'
+  }
+  return requested
+}
+
+/** wash's error document under -o json (`{"success":false,"error":"..."}`), plus wasmctl's code and hints. */
+export function washErrorJson(error: WasmctlError): Record<string, unknown> {
+  return { success: false, error: escapeControlCharacters(error.message), code: error.code, hints: error.hints.map(escapeControlCharacters) }
+}
+
 /** Maps anything thrown to a WasmctlError: oclif parse errors are usage errors, the rest is a bug. */
 export function toWasmctlError(error: unknown): WasmctlError {
   if (isWasmctlError(error)) return error
@@ -150,7 +225,10 @@ export function toWasmctlError(error: unknown): WasmctlError {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line && !/^see more help/i.test(line))
-    return new WasmctlError('USAGE', lines.join(' '), { cause: error, hints: ['run the command with --help to see its usage'] })
+    const hints = ['run the command with --help to see its usage']
+    // `-o FILE` named the output file of sign and pull before -o became wash's output format.
+    if (/--output=.* to be one of/.test(lines.join(' '))) hints.unshift('-o/--output is the output format (text or json), as in wash: write the file with --destination')
+    return new WasmctlError('USAGE', lines.join(' '), { cause: error, hints })
   }
   if (err?.name === 'AbortError' || err?.code === 'ABORT_ERR') {
     return new WasmctlError('INTERRUPTED', 'interrupted', { cause: error })

@@ -188,8 +188,18 @@ export function listKeys(directory: string): StoredKey[] {
     })
 }
 
-/** Names `wasmctl keys gen` accepts: the nkey types plus `component`, wasmCloud's name for a module key. */
-export const KEY_TYPE_NAMES = ['account', 'module', 'component', 'service', 'operator', 'server', 'cluster', 'user'] as const
+/** Names `wasmctl keys gen` accepts, as wash 0.43's `keytype_parser` (case-insensitive): the nkey types and wasmCloud's names for them. */
+export const KEY_TYPE_NAMES = ['account', 'user', 'module', 'component', 'service', 'provider', 'server', 'host', 'operator', 'cluster', 'curve', 'x25519'] as const
+export type KeyTypeName = (typeof KEY_TYPE_NAMES)[number]
+
+const KEY_TYPE_ALIASES: Partial<Record<KeyTypeName, KeyType>> = { component: 'module', provider: 'service', host: 'server', x25519: 'curve' }
+
+/** The key type a `keys gen` argument names, in any letter case; undefined for an unknown name. */
+export function parseKeyTypeName(input: string): KeyType | undefined {
+  const name = input.toLowerCase() as KeyTypeName
+  if (!KEY_TYPE_NAMES.includes(name)) return undefined
+  return KEY_TYPE_ALIASES[name] ?? (name as KeyType)
+}
 
 export interface GeneratedKey {
   type: KeyType
@@ -200,8 +210,10 @@ export interface GeneratedKey {
 }
 
 /** `wasmctl keys gen`: a new key pair, optionally saved as `<name>.nk` in the key directory. */
-export async function generateKey(options: { type: (typeof KEY_TYPE_NAMES)[number]; save?: string; keysDirectory?: string }): Promise<GeneratedKey> {
-  const key = KeyPair.generate(options.type === 'component' ? 'module' : options.type)
+export async function generateKey(options: { type: KeyTypeName | KeyType; save?: string; keysDirectory?: string }): Promise<GeneratedKey> {
+  const type = parseKeyTypeName(options.type)
+  if (!type) throw new WasmctlError('USAGE', `unknown key type "${options.type}"`, { hints: [`use one of ${KEY_TYPE_NAMES.join(', ')}`] })
+  const key = KeyPair.generate(type)
   const file = options.save === undefined ? undefined : await saveKey(options.keysDirectory ?? resolveKeyDirectory(), options.save, key)
   return { type: key.type, publicKey: key.publicKey, seed: key.seed, file }
 }

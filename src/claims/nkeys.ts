@@ -152,9 +152,13 @@ function decodes(decode: () => unknown): boolean {
 // DER wrappers that let node:crypto take raw Ed25519 keys (RFC 8410 SPKI / PKCS#8).
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex')
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex')
+// Curve keys (nkeys "xkeys", prefix X) are X25519 keys for sealing, not Ed25519 keys for signing.
+const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 
-function privateKeyObject(rawSeed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, rawSeed]), format: 'der', type: 'pkcs8' })
+function privateKeyObject(rawSeed: Uint8Array, type?: KeyType): KeyObject {
+  const prefix = type === 'curve' ? PKCS8_X25519 : PKCS8_ED25519
+  return createPrivateKey({ key: Buffer.concat([prefix, rawSeed]), format: 'der', type: 'pkcs8' })
 }
 
 function publicKeyObject(rawPublicKey: Uint8Array): KeyObject {
@@ -171,9 +175,9 @@ export class KeyPair {
   private constructor(type: KeyType, seed: string, rawSeed: Uint8Array) {
     this.type = type
     this.#seed = seed
-    this.#private = privateKeyObject(rawSeed)
+    this.#private = privateKeyObject(rawSeed, type)
     const spki = createPublicKey(this.#private).export({ format: 'der', type: 'spki' })
-    this.publicKey = encodePublicKey(type, new Uint8Array(spki.subarray(SPKI_ED25519.length)))
+    this.publicKey = encodePublicKey(type, new Uint8Array(spki.subarray((type === 'curve' ? SPKI_X25519 : SPKI_ED25519).length)))
   }
 
   static fromSeed(seed: string): KeyPair {
@@ -191,6 +195,7 @@ export class KeyPair {
   }
 
   sign(message: Uint8Array): Uint8Array {
+    if (this.type === 'curve') throw nkeyError('prefix', 'a curve (xkey) key encrypts; it cannot sign', ['sign with an account key (A...)'])
     return new Uint8Array(edSign(null, message, this.#private))
   }
 

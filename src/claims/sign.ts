@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 
@@ -7,7 +8,7 @@ import type { Project } from '../project/schema.js'
 import { readWasmFile } from '../wasm/read.js'
 import { type Claims, encodeToken, newComponentClaims } from './jwt.js'
 import { defaultKeyName, fileStem, keyFilePath, readSeedFile, saveKey } from './keystore.js'
-import { KeyPair, type KeyType, nkeyError, type NkeyErrorReason, PUBLIC_KEY_LENGTH } from './nkeys.js'
+import { KeyPair, type KeyType, nkeyError, type NkeyErrorReason, PUBLIC_KEY_LENGTH, publicKeyPrefixChar } from './nkeys.js'
 import { appendClaimsSection, hashChunks, scanWasm } from './wasm.js'
 
 export { resolveKeyDirectory } from './keystore.js'
@@ -48,8 +49,15 @@ export interface SignWasmFileOptions {
   disableKeygen: boolean
   /** Defaults name/ver/rev from wasmcloud.toml when the caller runs inside a project. */
   project?: Project
-  /** Unix milliseconds, for tests. */
+  /** Unix milliseconds; default SOURCE_DATE_EPOCH (seconds) when set, else the clock. */
   now?: number
+  /**
+   * Derive `jti` from the hash and both keys instead of a random NUID, so re-signing unchanged
+   * input gives the same token (with SOURCE_DATE_EPOCH for `iat`). Default: WASMCTL_DETERMINISTIC_JTI.
+   * Off by default: wascap treats `jti` as a unique token id.
+   */
+  deterministicJti?: boolean
+  env?: NodeJS.ProcessEnv
   signal?: AbortSignal
   onEvent?: (event: SignEvent) => void
 }
@@ -108,7 +116,8 @@ export async function signWasmFile(options: SignWasmFileOptions): Promise<SignWa
   const subject = await resolveSigningKey({ ...options, role: 'subject', given: options.subject, keyType: 'module', stem: fileStem(input), generatedKeys })
   throwIfAborted(options.signal, 'signing')
 
-  const nowSecs = Math.floor((options.now ?? Date.now()) / 1000)
+  const env = options.env ?? process.env
+  const nowSecs = Math.floor((options.now ?? sourceDateEpochMs(env) ?? Date.now()) / 1000)
   const hash = hashChunks(scan.stripped)
   const claims = newComponentClaims({
     issuer: issuer.publicKey,
@@ -123,6 +132,9 @@ export async function signWasmFile(options: SignWasmFileOptions): Promise<SignWa
     expires: options.expiresInDays === undefined ? undefined : nowSecs + options.expiresInDays * SECONDS_PER_DAY,
     notBefore: options.notBeforeDays === undefined ? undefined : nowSecs + options.notBeforeDays * SECONDS_PER_DAY,
   })
+  if (options.deterministicJti ?? /^(1|true|yes|on)$/i.test(env.WASMCTL_DETERMINISTIC_JTI ?? '')) {
+    claims.jti = derivedJti(hash, issuer.publicKey, subject.publicKey)
+  }
   const jwt = encodeToken(claims, issuer)
   const signed = appendClaimsSection(scan.stripped, jwt)
   try {
@@ -146,6 +158,31 @@ export async function signWasmFile(options: SignWasmFileOptions): Promise<SignWa
   }
 }
 
+/** SOURCE_DATE_EPOCH (reproducible-builds.org): whole seconds since the epoch, in milliseconds. */
+export function sourceDateEpochMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.SOURCE_DATE_EPOCH?.trim()
+  if (!value) return undefined
+  if (!/^\d{1,12}$/.test(value)) {
+    throw new WasmctlError('INPUT_INVALID', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${value}"`, {
+      hints: ['set it from the last commit: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)'],
+    })
+  }
+  return Number(value) * 1000
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/** A NUID-shaped (22 base62 characters) id that depends only on what is signed and by whom. */
+export function derivedJti(hash: string, issuer: string, subject: string): string {
+  let value = BigInt(`0x${createHash('sha256').update(`wasmctl-jti\0${hash}\0${issuer}\0${subject}`).digest('hex')}`)
+  let out = ''
+  for (let i = 0; i < 22; i++) {
+    out += BASE62[Number(value % 62n)]
+    value /= 62n
+  }
+  return out
+}
+
 function required<T>(value: T | undefined, flag: string, what: string): T {
   if (value === undefined || value === '') {
     throw new WasmctlError('INPUT_REQUIRED', `${what} is required: pass ${flag}`, {
@@ -157,7 +194,7 @@ function required<T>(value: T | undefined, flag: string, what: string): T {
 }
 
 /** wash's `sanitize_alias`: non-empty, not a public key, only `[a-z0-9_/]`. */
-function checkCallAlias(alias: string | undefined): string | undefined {
+export function checkCallAlias(alias: string | undefined): string | undefined {
   if (alias === undefined) return undefined
   const invalid = (message: string) => new WasmctlError('INPUT_INVALID', message, { hints: ['a call alias is lower-case letters, digits, "_" and "/", e.g. myorg/echo'] })
   if (alias === '') throw invalid('--call-alias cannot be empty')
@@ -176,7 +213,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-interface ResolveKeyOptions {
+export interface ResolveKeyOptions {
   role: 'issuer' | 'subject'
   given?: string
   keyType: KeyType
@@ -195,7 +232,7 @@ const FLAG_BY_ROLE = { issuer: '--issuer', subject: '--subject' } as const
  * keygen is disabled. Unlike wash, the key's type is checked: an account must issue and a module
  * key must be the subject, which is what the wasmCloud host expects of a component.
  */
-async function resolveSigningKey(options: ResolveKeyOptions): Promise<KeyPair> {
+export async function resolveSigningKey(options: ResolveKeyOptions): Promise<KeyPair> {
   const flag = FLAG_BY_ROLE[options.role]
   let key: KeyPair
   let file: string | undefined
@@ -230,8 +267,13 @@ async function resolveSigningKey(options: ResolveKeyOptions): Promise<KeyPair> {
     }
   }
   if (key.type !== options.keyType) {
-    throw new WasmctlError('KEY_WRONG_TYPE', `${flag} must be ${options.keyType === 'account' ? 'an account' : 'a module'} seed (S${options.keyType === 'account' ? 'A' : 'M'}...), got a ${key.type} seed`, {
-      hints: [`a component is signed by an account key (issuer) for a module key (subject); create one with \`wasmctl keys gen ${options.keyType}\``],
+    const article = /^[aeiou]/.test(options.keyType) ? 'an' : 'a'
+    throw new WasmctlError('KEY_WRONG_TYPE', `${flag} must be ${article} ${options.keyType} seed (S${publicKeyPrefixChar(options.keyType)}...), got a ${key.type} seed`, {
+      hints: [
+        options.keyType === 'account' || options.keyType === 'module'
+          ? `a component is signed by an account key (issuer) for a module key (subject); create one with \`wasmctl keys gen ${options.keyType}\``
+          : `create one with \`wasmctl keys gen ${options.keyType}\``,
+      ],
       details: { expected: options.keyType, actual: key.type },
     })
   }

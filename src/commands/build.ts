@@ -4,7 +4,7 @@ import { BaseCommand, fromEnv } from '../base-command.js'
 import { buildProject } from '../build/build.js'
 import { describeBuildEvent, formatBuildResult } from '../build/report.js'
 import { KEYS_DIRECTORY_HELP } from '../claims/keystore.js'
-import { projectDirFlag } from '../flags.js'
+import { configPathFlag } from '../flags.js'
 import { loadProject } from '../project/load.js'
 import { stderrIsTTY } from '../ui/tty.js'
 
@@ -15,6 +15,7 @@ export default class Build extends BaseCommand {
     '<%= config.bin %> build',
     '<%= config.bin %> build --json | jq -r .result.artifact',
     '<%= config.bin %> build --build-only',
+    '<%= config.bin %> build --verify-reproducible --json',
   ]
 
   static override flags = {
@@ -26,8 +27,20 @@ export default class Build extends BaseCommand {
     subject: Flags.string({ char: 's', description: 'Module seed, or a file holding it (also WASH_SUBJECT_KEY). Default: <name>_module.nk.', env: 'WASMCTL_SUBJECT_KEY' }),
     'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP }),
     'disable-keygen': Flags.boolean({ description: 'Fail instead of generating missing signing keys.' }),
-    'project-dir': projectDirFlag,
+    'verify-reproducible': Flags.boolean({
+      description: 'Build again from a copy in a temporary folder and fail (BUILD_NOT_REPRODUCIBLE) unless the unsigned components are byte-identical.',
+      exclusive: ['sign-only'],
+    }),
+    // wash build's -p/--config-path (a file or a folder); --project-dir as every other command.
+    'project-dir': configPathFlag,
   }
+
+  /** wash build: `{"component_path", "built", "signed"}`. */
+  static override washJson = (result: { artifact: string; signed: boolean }, flags: { 'sign-only'?: boolean }) => ({
+    component_path: result.artifact,
+    built: !flags['sign-only'],
+    signed: result.signed,
+  })
 
   async run() {
     const { flags } = await this.parse(Build)
@@ -35,7 +48,12 @@ export default class Build extends BaseCommand {
     for (const warning of project.warnings) this.warn(warning)
     const prefixOutput = stderrIsTTY()
     const showOutput = this.logger.level !== 'error'
-    const result = await buildProject(project, {
+    // At a terminal the build runs off the main thread with a live spinner (step, elapsed time);
+    // JSON and CI logs keep plain lines from an in-process build.
+    const live = prefixOutput && !this.json && this.logger.enabled('info') && !flags['sign-only']
+    const progress = live ? (await import('../build/build-spinner.js')).createBuildSpinner(await this.spinner()) : undefined
+    const runBuild = live ? (await import('../build/off-thread.js')).buildProjectOffThread : buildProject
+    const result = await runBuild(project, {
       buildOnly: flags['build-only'],
       signOnly: flags['sign-only'],
       noCache: flags['no-cache'],
@@ -53,16 +71,25 @@ export default class Build extends BaseCommand {
       },
       signal: this.signal,
       onEvent: (event) => {
+        if (progress?.event(event)) return
+        const print = progress ? progress.print : (write: () => void) => write()
         // Toolchain output is the build log: always on stderr, so --json keeps stdout clean.
         if (event.type === 'output') {
-          if (showOutput) process.stderr.write(`${prefixOutput ? `[${event.tool}] ` : ''}${event.line}\n`)
+          if (showOutput) print(() => process.stderr.write(`${prefixOutput ? `[${event.tool}] ` : ''}${event.line}\n`))
           return
         }
         const line = describeBuildEvent(event)
-        if (line?.level === 'warn') this.warn(line.text)
-        else if (line) this.logger[line.level](line.text)
+        if (line?.level === 'warn') print(() => this.warn(line.text))
+        else if (line) print(() => this.logger[line.level](line.text))
       },
-    })
+    }).finally(() => progress?.stop())
+    if (flags['verify-reproducible']) {
+      const { verifyReproducible } = await import('../build/reproducible-verify.js')
+      const check = await verifyReproducible(project, { signal: this.signal })
+      this.print(formatBuildResult(result))
+      this.print(`  reproducible  yes (a rebuild in another folder gave sha256 ${check.rebuild.sha256})`)
+      return { ...result, reproducible: check }
+    }
     this.print(formatBuildResult(result))
     return result
   }

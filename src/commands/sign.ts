@@ -13,7 +13,8 @@ export default class Sign extends BaseCommand {
     'Embed signed claims (a wascap JWT in a wasmcloud_jwt section) in a copy of a wasm file, as `wash claims sign` does. The input is never modified.'
   static override examples = [
     '<%= config.bin %> sign build/app.wasm --name app --ver 0.1.0 --rev 1',
-    '<%= config.bin %> sign app.wasm --name app --ver 1.0.0 --rev 0 --issuer ./keys/me_account.nk --subject $MODULE_SEED -o dist/app_s.wasm',
+    '<%= config.bin %> sign app.wasm --name app --ver 1.0.0 --rev 0 --issuer ./keys/me_account.nk --subject $MODULE_SEED -d dist/app_s.wasm',
+    '<%= config.bin %> claims sign app.wasm -n app -v 1.0.0 -r 0 -o json',
   ]
 
   static override args = {
@@ -22,7 +23,7 @@ export default class Sign extends BaseCommand {
 
   static override flags = {
     name: Flags.string({ char: 'n', description: 'Component name (default: name in wasmcloud.toml).' }),
-    ver: Flags.string({ description: 'Version string (default: version in wasmcloud.toml).' }),
+    ver: Flags.string({ char: 'v', description: 'Version string (default: version in wasmcloud.toml).' }),
     rev: Flags.integer({ char: 'r', description: 'Revision number (default: revision in wasmcloud.toml).' }),
     tag: Flags.string({ char: 't', description: 'A tag to embed (repeatable).', multiple: true }),
     'call-alias': Flags.string({ char: 'a', description: 'Call alias: lower-case letters, digits, "_" and "/".' }),
@@ -32,9 +33,16 @@ export default class Sign extends BaseCommand {
     subject: Flags.string({ char: 's', description: 'Module seed, or a file holding it (also WASH_SUBJECT_KEY). Default: <stem>_module.nk.', env: 'WASMCTL_SUBJECT_KEY' }),
     'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP, aliases: ['directory'] }),
     'disable-keygen': Flags.boolean({ description: 'Fail instead of generating missing keys (always the case with CI set or --json).' }),
-    destination: Flags.string({ char: 'o', description: 'Output file (default: <dir>/<stem>_s.wasm).', aliases: ['output'] }),
+    destination: Flags.string({ char: 'd', description: 'Output file (default: <dir>/<stem>_s.wasm). Before wash parity this was -o/--output, now the output format.', aliases: ['output-file'] }),
+    'deterministic-jti': Flags.boolean({
+      description: 'Derive the token id (jti) from the hash and keys instead of a random one; with SOURCE_DATE_EPOCH (iat) re-signing gives the same bytes.',
+      env: 'WASMCTL_DETERMINISTIC_JTI',
+    }),
     'project-dir': projectDirFlag,
   }
+
+  /** wash claims sign: `{"destination": ...}`. */
+  static override washJson = (result: { output: string }) => ({ destination: result.output })
 
   async run() {
     const { args, flags } = await this.parse(Sign)
@@ -54,6 +62,7 @@ export default class Sign extends BaseCommand {
       keysDirectory: resolveKeyDirectory({ flag: flags['keys-directory'], project }),
       disableKeygen: flags['disable-keygen'] || isCI() || this.json,
       project,
+      deterministicJti: flags['deterministic-jti'] || undefined,
       signal: this.signal,
       onEvent: (event) => {
         if (event.type === 'key-generated') this.logger.info(`Generated ${event.keyType} key ${event.name} (${event.publicKey}) at ${event.file}`)

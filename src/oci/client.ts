@@ -37,6 +37,8 @@ export interface RegistryClientOptions {
   registry: string
   /** Plain HTTP instead of HTTPS. */
   insecure?: boolean
+  /** HTTPS without checking the registry's certificate (wash's --insecure-skip-tls-verify). */
+  insecureSkipTlsVerify?: boolean
   credentials?: RegistryCredentials
   /** Where the credentials came from, for hints when they are rejected (`--user/--password`, `~/.docker/config.json`...). */
   credentialSource?: string
@@ -415,7 +417,7 @@ export class RegistryClient {
       if (authorization) headers.authorization = authorization
       let response: HttpResponse | undefined
       try {
-        response = await httpRequest(url, { method, headers, body: options.body?.(touch), signal })
+        response = await httpRequest(url, { method, headers, body: options.body?.(touch), signal, ...(this.options.insecureSkipTlsVerify ? { rejectUnauthorized: false } : {}) })
         touch()
         if (RETRY_STATUSES.has(response.status)) {
           const final = await this.statusError(response, `${method} ${new URL(url).pathname}`)

@@ -24,6 +24,8 @@ export interface HttpRequest {
   /** Bytes, or chunks written with back-pressure (an upload that reports its progress). */
   body?: Uint8Array | string | AsyncIterable<Uint8Array>
   signal?: AbortSignal
+  /** false: accept any TLS certificate (--insecure-skip-tls-verify); also for redirects, which stay with the same registry's blob store. */
+  rejectUnauthorized?: boolean
 }
 
 const MAX_REDIRECTS = 10
@@ -54,7 +56,10 @@ function exchange(url: URL, request: HttpRequest): Promise<HttpResponse> {
     if (typeof body === 'string' || body instanceof Uint8Array) headers['content-length'] = String(Buffer.byteLength(body))
     else if (body === undefined && request.method !== 'GET' && request.method !== 'HEAD') headers['content-length'] ??= '0'
 
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method: request.method, headers })
+    const req =
+      url.protocol === 'https:'
+        ? https.request(url, { method: request.method, headers, ...(request.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) })
+        : http.request(url, { method: request.method, headers })
     let response: http.IncomingMessage | undefined
     const onAbort = () => {
       const error = abortError(signal!)

@@ -18,7 +18,8 @@ export type RegistryAccessOptions = Omit<RegistryClientOptions, 'registry' | 'in
 
 /** A client for the reference's registry; credentials are resolved in wash's order (see auth.ts) when first asked for. */
 export async function connectRegistry(ref: OciReference, options: RegistryAccessOptions): Promise<RegistryClient> {
-  let insecure = options.insecure
+  // Skipping certificate checks only means something over TLS: it asks for HTTPS, even on loopback.
+  let insecure = options.insecure ?? (options.insecureSkipTlsVerify ? false : undefined)
   if (insecure === undefined) {
     insecure = isLoopbackRegistry(ref.registry)
     if (insecure) options.onEvent?.({ type: 'notice', message: `using plain HTTP for the local registry ${ref.registry} (pass --insecure to say so)` })

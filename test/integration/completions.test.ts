@@ -65,7 +65,7 @@ describe('wasmctl completions', () => {
     expect(await complete('keys', 'g')).toEqual(['gen', 'get'])
     expect(await complete('keys', 'gen', '--sa')).toEqual(['--save'])
     expect(await complete('build', '--log-level', '')).toEqual(['error', 'warn', 'info', 'debug'])
-    expect(await complete('pull', '--output', '')).toEqual(['FILES'])
+    expect(await complete('pull', '--destination', '')).toEqual(['FILES'])
   })
 
   it.skipIf(!fish)('fish: the script parses, and complete -C answers with it', async () => {

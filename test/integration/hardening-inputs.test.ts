@@ -62,7 +62,7 @@ describe('files that are not regular files', () => {
     await execa('mkfifo', [fifo])
     const commands = [
       ['inspect', fifo],
-      ['sign', fifo, '--name', 'x', '--ver', '0.1.0', '--rev', '1', '-o', path.join(root, 'never_s.wasm')],
+      ['sign', fifo, '--name', 'x', '--ver', '0.1.0', '--rev', '1', '-d', path.join(root, 'never_s.wasm')],
       ['push', '127.0.0.1:1/x/y:1', fifo],
       ['up', fifo, '--port', '0'],
     ]
@@ -210,7 +210,7 @@ describe('against a registry', () => {
     const stale = path.join(dir, `.out.wasm.wasmctl-tmp-${pid}-1`)
     writeFileSync(stale, 'half a download')
     const output = path.join(dir, 'out.wasm')
-    const pull = await runCli(['pull', `${registry.host}/demo/leftover:1`, '-o', output, '--json'], { env: isolated() })
+    const pull = await runCli(['pull', `${registry.host}/demo/leftover:1`, '--destination', output, '--json'], { env: isolated() })
     expect(pull.exitCode, pull.stderr).toBe(0)
     expect(readdirSync(dir)).toEqual(['out.wasm'])
     expect(readFileSync(output).equals(readFileSync(signedFile))).toBe(true)

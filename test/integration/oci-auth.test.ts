@@ -63,7 +63,7 @@ describe('registry authentication', () => {
     ['WASH_REG_USER', 'WASH_REG_PASSWORD'],
   ])('takes %s / %s from the environment', async (userVariable, passwordVariable) => {
     const output = path.join(dir, `env-${userVariable}.wasm`)
-    const result = await runCli(['pull', `${registry.host}/private/app:1`, '-o', output, '--json'], {
+    const result = await runCli(['pull', `${registry.host}/private/app:1`, '--destination', output, '--json'], {
       env: { ...home(), [userVariable]: user, [passwordVariable]: password },
     })
     expect(result.exitCode, result.stderr).toBe(0)
@@ -72,7 +72,7 @@ describe('registry authentication', () => {
   })
 
   it('takes the password from stdin with --password-stdin', async () => {
-    const result = await runCli(['pull', `${registry.host}/private/app:1`, '-u', user, '--password-stdin', '-o', path.join(dir, 'stdin.wasm'), '--json'], {
+    const result = await runCli(['pull', `${registry.host}/private/app:1`, '-u', user, '--password-stdin', '--destination', path.join(dir, 'stdin.wasm'), '--json'], {
       env: home(),
       stdin: 'pipe',
       input: `${password}\n`,
@@ -86,7 +86,7 @@ describe('registry authentication', () => {
     const env = home({ auths: { [`http://${registry.host}`]: { auth } } })
     const push = await runCli(['push', `${registry.host}/private/docker:1`, component, '--json'], { env })
     expect(push.exitCode, push.stderr).toBe(0)
-    const pull = await runCli(['pull', `${registry.host}/private/docker:1`, '-o', path.join(dir, 'docker.wasm'), '--json', '--log-level', 'debug'], { env })
+    const pull = await runCli(['pull', `${registry.host}/private/docker:1`, '--destination', path.join(dir, 'docker.wasm'), '--json', '--log-level', 'debug'], { env })
     expect(pull.exitCode, pull.stderr).toBe(0)
     expect(pull.stderr).toContain('config.json')
     expectNoSecret(pull)
@@ -97,7 +97,7 @@ describe('registry authentication', () => {
     mkdirSync(project, { recursive: true })
     writeFileSync(path.join(project, 'creds.json'), JSON.stringify({ [registry.host]: { username: user, password, registryType: 'oci' } }))
     writeFileSync(path.join(project, 'wasmcloud.toml'), 'name = "app"\nversion = "0.1.0"\n[registry]\ncredentials = "./creds.json"\n')
-    const result = await runCli(['pull', `${registry.host}/private/app:1`, '-o', path.join(dir, 'project.wasm'), '--json'], { env: home(), cwd: project })
+    const result = await runCli(['pull', `${registry.host}/private/app:1`, '--destination', path.join(dir, 'project.wasm'), '--json'], { env: home(), cwd: project })
     expect(result.exitCode, result.stderr).toBe(0)
   })
 })

@@ -40,7 +40,7 @@ describe('push then pull', () => {
     expect(result.size).toBe(helloBytes.length)
 
     const output = path.join(dir, 'hello-pulled.wasm')
-    const pull = await runCli(['pull', `${registry.host}/demo/hello@${result.digest}`, '-o', output, '--json'], { env: isolated() })
+    const pull = await runCli(['pull', `${registry.host}/demo/hello@${result.digest}`, '--destination', output, '--json'], { env: isolated() })
     expect(pull.exitCode, pull.stderr).toBe(0)
     expect(pull.json.result).toMatchObject({ digest: result.digest, output, cached: false, layer: { mediaType: 'application/wasm' } })
     expect(pull.json.result.bytes).toBeUndefined()
@@ -63,7 +63,7 @@ describe('push then pull', () => {
     expect(first.exitCode, first.stderr).toBe(0)
     expect(first.json.result.output).toBe(path.join(cwd, 'cached.wasm'))
     expect(Buffer.compare(readFileSync(path.join(cwd, 'cached.wasm')), helloBytes)).toBe(0)
-    const second = await runCli(['pull', `${registry.host}/demo/cached:2.0.0`, '-o', 'again.wasm', '--json'], { env, cwd })
+    const second = await runCli(['pull', `${registry.host}/demo/cached:2.0.0`, '--destination', 'again.wasm', '--json'], { env, cwd })
     expect(second.json.result.cached).toBe(true)
     expect(Buffer.compare(readFileSync(path.join(cwd, 'again.wasm')), helloBytes)).toBe(0)
   })
@@ -152,7 +152,7 @@ describe('bad input', () => {
   })
 
   it('reports an unknown tag as OCI_NOT_FOUND', async () => {
-    const result = await runCli(['pull', `${registry.host}/demo/hello:9.9.9`, '-o', path.join(dir, 'nope.wasm')], { env: isolated() })
+    const result = await runCli(['pull', `${registry.host}/demo/hello:9.9.9`, '--destination', path.join(dir, 'nope.wasm')], { env: isolated() })
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toMatch(/not found.*\(OCI_NOT_FOUND\)/)
     expect(result.stderr).toMatch(/hint:/)
@@ -192,7 +192,7 @@ describe('bad input', () => {
       const output = path.join(dir, 'keep-me.wasm')
       writeFileSync(output, 'previous content')
       const env = isolated()
-      const result = await runCli(['pull', `${proxy.host}/demo/corrupt:1`, '-o', output, '--json'], { env })
+      const result = await runCli(['pull', `${proxy.host}/demo/corrupt:1`, '--destination', output, '--json'], { env })
       expect(result.exitCode).toBe(1)
       expect(result.json.error.code).toBe('OCI_DIGEST_MISMATCH')
       expect(readFileSync(output, 'utf8')).toBe('previous content')
@@ -210,7 +210,7 @@ describe('bad input', () => {
     })
     try {
       const output = path.join(dir, 'interrupted.wasm')
-      const result = await runCli(['pull', `${proxy.host}/demo/interrupted:1`, '-o', output, '--json'], { env: isolated() })
+      const result = await runCli(['pull', `${proxy.host}/demo/interrupted:1`, '--destination', output, '--json'], { env: isolated() })
       expect(result.exitCode).toBe(1)
       expect(result.json.error.code).toBe('OCI_UNREACHABLE')
       expect(existsSync(output)).toBe(false)
@@ -231,7 +231,7 @@ describe('bad input', () => {
       const output = path.join(dir, 'stalled.wasm')
       writeFileSync(output, 'previous content')
       const env = isolated()
-      const child = execa('node', [binRun, 'pull', `${proxy.host}/demo/stalled:1`, '-o', output, '--json'], {
+      const child = execa('node', [binRun, 'pull', `${proxy.host}/demo/stalled:1`, '--destination', output, '--json'], {
         env: { CI: 'true', ...env },
         reject: false,
         stdin: 'ignore',

@@ -85,7 +85,7 @@ describe('sign -> inspect round trip on a real component', () => {
     const input = write('app.wasm', original)
     const first = await runCli(['claims', 'sign', input, ...meta, ...keyArgs, '--json'], { env })
     expect(first.exitCode).toBe(0)
-    const again = await runCli(['sign', first.json.result.output, ...meta, ...keyArgs, '-o', path.join(path.dirname(input), 'again.wasm'), '--json'], { env })
+    const again = await runCli(['sign', first.json.result.output, ...meta, ...keyArgs, '-d', path.join(path.dirname(input), 'again.wasm'), '--json'], { env })
     expect(again.exitCode).toBe(0)
     expect(again.json.warnings).toEqual([expect.stringMatching(/was already signed; its claims were replaced/)])
     const signed = readFileSync(again.json.result.output)

@@ -13,8 +13,11 @@ export default class KeysGet extends BaseCommand {
 
   static override flags = {
     'show-seed': Flags.boolean({ description: 'Also print the seed (a secret: anyone holding it can sign as this key).' }),
-    'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP, aliases: ['directory'] }),
+    'keys-directory': Flags.string({ char: 'd', description: KEYS_DIRECTORY_HELP, aliases: ['directory'] }),
   }
+
+  /** wash keys get prints the seed (`{"seed"}`); wasmctl does so only with --show-seed, else `{"public_key"}`. */
+  static override washJson = (result: { publicKey: string; seed?: string }) => (result.seed === undefined ? { public_key: result.publicKey } : { seed: result.seed })
 
   async run() {
     const { args, flags } = await this.parse(KeysGet)

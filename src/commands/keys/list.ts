@@ -7,8 +7,11 @@ export default class KeysList extends BaseCommand {
   static override description = 'List the keys in the key directory: names, types and public keys (never seeds).'
 
   static override flags = {
-    'keys-directory': Flags.string({ description: KEYS_DIRECTORY_HELP, aliases: ['directory'] }),
+    'keys-directory': Flags.string({ char: 'd', description: KEYS_DIRECTORY_HELP, aliases: ['directory'] }),
   }
+
+  /** wash keys list: `{"keys": [names]}`. */
+  static override washJson = (result: { keys: { name: string }[] }) => ({ keys: result.keys.map((key) => key.name) })
 
   async run() {
     const { flags } = await this.parse(KeysList)
