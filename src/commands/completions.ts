@@ -42,7 +42,7 @@ export default class Completions extends BaseCommand {
       return { shell, script }
     }
     const file = path.resolve(flags.dir, completionFileName(shell, this.config.bin))
-    const { default: writeFileAtomic } = await import('write-file-atomic')
+    const { writeFileAtomic } = await import('../files.js')
     try {
       await writeFileAtomic(file, script, { mode: 0o644 })
     } catch (error) {

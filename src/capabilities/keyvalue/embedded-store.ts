@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
-
 import { fsError, WasmctlError } from '../../errors.js'
+import { writeFileAtomic } from '../../files.js'
 
 /**
  * The embedded key-value store behind wasi:keyvalue: buckets of byte values in memory, written to
