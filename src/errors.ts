@@ -116,6 +116,7 @@ export const ErrorCodes = {
   LATTICE_TIMEOUT: ExitStatus.failed,
   LATTICE_AUTH_FAILED: ExitStatus.failed,
   LATTICE_BAD_REPLY: ExitStatus.failed,
+  LATTICE_CTL_ERROR: ExitStatus.failed,
 } as const satisfies Record<string, ExitStatusValue>
 
 export type ErrorCode = keyof typeof ErrorCodes

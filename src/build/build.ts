@@ -144,6 +144,8 @@ export async function buildProject(project: Project, options: BuildProjectOption
     driver: driver.toolchain,
     toolchain: { name: status.name, path: status.path, version: status.version },
     outputs: [artifacts.unsigned, artifacts.signed],
+    // A build from before reproducible snapshots (or with another Node/esbuild) is not this build.
+    ...(toolchain.versions ? { extra: { versions: toolchain.versions } } : {}),
   })
   const signing = keysDirectory ? signingKey() : undefined
 

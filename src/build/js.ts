@@ -9,6 +9,7 @@ import { interrupted, isWasmctlError, throwIfAborted, WasmctlError } from '../er
 import type { Project } from '../project/index.js'
 import { hashTree } from './cache.js'
 import type { DriverContext, DriverOutput } from './driver.js'
+import { jsToolchainVersions, reproducibleBuilds, reproducibleSettings, writeWizerWrapper } from './reproducible.js'
 import { withWorkDir } from './run.js'
 
 /**
@@ -84,8 +85,10 @@ export async function buildJs(context: DriverContext): Promise<DriverOutput> {
     throwIfAborted(signal, 'build')
 
     const started = new Date()
+    const reproducible = reproducibleBuilds()
     try {
-      const cached = context.componentizeCache ? await componentizeCacheEntry(context.componentizeCache, code, project, status.version) : undefined
+      const cacheKey = { version: status.version, wizer: reproducible ? jsToolchainVersions(true) : null }
+      const cached = context.componentizeCache ? await componentizeCacheEntry(context.componentizeCache, code, project, cacheKey) : undefined
       if (cached?.bytes) {
         onEvent?.({ type: 'step', step: 'componentize', message: `reusing componentize-js output ${path.basename(cached.file)}` })
         return { bytes: cached.bytes }
@@ -93,12 +96,14 @@ export async function buildJs(context: DriverContext): Promise<DriverOutput> {
       onEvent?.({ type: 'step', step: 'componentize', message: `componentize-js: world ${project.component.witWorld ?? '(default)'}` })
       const { componentize } = await loadComponentize()
       throwIfAborted(signal, 'build')
+      const wizerBin = reproducible ? await writeWizerWrapper(workDir, reproducibleSettings()) : undefined
       const { component } = await componentize({
         sourcePath: bundlePath,
         witPath: project.witDir,
         worldName: project.component.witWorld,
         // componentize-js bakes this environment into the snapshot; never pass the build's own.
         env: {},
+        ...(wizerBin ? { wizerBin } : {}),
       })
       if (cached) await saveComponentizeOutput(cached.file, component)
       return { bytes: component }
@@ -117,9 +122,11 @@ async function componentizeCacheEntry(
   dir: string,
   code: string,
   project: Project,
-  version: string | undefined,
+  key: { version: string | undefined; wizer: unknown },
 ): Promise<{ file: string; bytes?: Uint8Array }> {
-  const hash = createHash('sha256').update(JSON.stringify({ componentize: version ?? null, world: project.component.witWorld ?? null }))
+  const hash = createHash('sha256').update(
+    JSON.stringify({ componentize: key.version ?? null, world: project.component.witWorld ?? null, ...(key.wizer ? { wizer: key.wizer } : {}) }),
+  )
   hash.update('\0').update(code).update('\0')
   hashTree(hash, project.witDir)
   const file = path.join(dir, `${hash.digest('hex').slice(0, 40)}.wasm`)

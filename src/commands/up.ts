@@ -22,14 +22,16 @@ export default class Up extends BaseCommand {
   static override flags = {
     port: Flags.integer({ char: 'p', description: 'Port to listen on (0 picks a free one). Default: [dev] port, else 8000.', min: 0, max: 65535, env: 'WASMCTL_PORT' }),
     address: Flags.string({ description: 'Address to listen on. Default: [dev] address, else 127.0.0.1.', env: 'WASMCTL_ADDRESS' }),
-    timeout: Flags.string({ description: 'Longest a request may run (30s, 500ms, 2m). Default: [dev] timeout_ms, else 30s.', env: 'WASMCTL_TIMEOUT' }),
+    timeout: Flags.string({ description: 'Longest a request may take from its arrival, waiting for a worker included (30s, 500ms, 2m). Default: [dev] timeout_ms, else 30s.', env: 'WASMCTL_TIMEOUT' }),
     workers: Flags.integer({ description: 'Worker threads serving requests. Default: one per CPU core.', min: 1 }),
+    'max-queue': Flags.integer({ description: 'Requests that may wait for a worker; more are answered 503 with Retry-After. Default: 16 per worker per second of timeout, 32 to 4096.', min: 1 }),
     'allow-http': many('Host the component may call through wasi:http (host, host:port, *.domain or *).'),
     env: many('Environment variable the component sees (KEY=VALUE).'),
     dir: many('Host directory the component may use (HOST::GUEST).'),
     config: many('wasi:config value (KEY=VALUE).'),
     'require-signed': Flags.boolean({ description: 'Refuse components without valid signed claims.' }),
     'allowed-issuer': many('Account key allowed to have signed the component (repeatable).'),
+    'verify-key': Flags.string({ description: 'Run an OCI reference only if a cosign signature verifies with this public key (cosign.pub); the verified digest is what runs.', env: 'WASMCTL_VERIFY_KEY' }),
     'project-dir': projectDirFlag,
     ...pullFlags,
     // -p is --port here (as in `dev`), not the registry password.
@@ -45,17 +47,25 @@ export default class Up extends BaseCommand {
     const project = findProject({ projectDir: flags['project-dir'] })
     // `up -- a b` names no component, though oclif takes `a` for one.
     const dash = this.argv.indexOf('--')
-    const input = dash === -1 || this.argv.slice(0, dash).includes(args.component ?? '') ? args.component : undefined
+    const named = dash === -1 || this.argv.slice(0, dash).includes(args.component ?? '') ? args.component : undefined
+    const access = await registryAccess(flags)
+    let input = named
+    if (flags['verify-key']) {
+      const { requireVerifiedImage } = await import('../cosign/gate.js')
+      const reference = named ?? ''
+      const verified = await requireVerifiedImage({ reference, registry: flags.registry, keyFile: flags['verify-key'], projectCredentialsFile: project?.registry.credentials, ...access, signal: this.signal })
+      input = verified.reference
+    }
     const { exitCode } = await runUp({
       input,
       args: dash === -1 ? argv.slice(input === undefined ? 0 : 1).map(String) : this.argv.slice(dash + 1),
       project,
-      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'] },
+      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'] },
       pull: {
         registry: flags.registry,
         projectCredentialsFile: project?.registry.credentials,
         signal: this.signal,
-        ...(await registryAccess(flags)),
+        ...access,
         // stderr in both modes: with --json, stdout is the host's NDJSON event stream.
         onEvent: (event) => event.type === 'warning' && this.logger.warn(event.message),
       },

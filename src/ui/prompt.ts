@@ -59,3 +59,12 @@ export function requireValue<T>(value: T | undefined, context: PromptContext, fl
   if (value === undefined || value === '') throw required(flag, what)
   return value
 }
+
+/** A masked prompt for a secret; undefined when wasmctl may not ask (the caller then names the variable to set). */
+export function passwordAsker(context: PromptContext): ((message: string) => Promise<string>) | undefined {
+  if (!isInteractive(context)) return undefined
+  return async (message) => {
+    const { password } = await import('@inquirer/prompts')
+    return asked(() => password({ message, mask: '*' }))
+  }
+}
