@@ -26,17 +26,19 @@ export async function embeddedHostFactory(flags: HostFlags = {}): Promise<DevHos
     let serving: string | undefined
     return {
       url: host.url,
-      async load(artifact) {
+      async load(artifact, changed) {
         const source = readComponentFile(artifact)
+        // Changed host settings go with this version into the same host (same listener).
+        const versionSettings = changed ? resolveHostOptions(changed, { ...flags, port: options.port ?? flags.port, address: options.address ?? flags.address }, changed.dir) : undefined
         const reused = glue.prepare(source.bytes)
         let loaded
         try {
-          loaded = await host.load(source)
+          loaded = await host.load(source, versionSettings)
         } catch (error) {
           if (!reused || !isWasmctlError(error) || error.code !== 'HOST_LOAD_FAILED') throw error
           // The reused glue did not fit after all: transpile properly.
           rmSync(reused.dir, { recursive: true, force: true })
-          loaded = await host.load(source)
+          loaded = await host.load(source, versionSettings)
         }
         glue.served(source.bytes, loaded.transpiled)
         serving = loaded.transpiled.dir

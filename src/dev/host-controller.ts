@@ -8,8 +8,10 @@ import { toErrorInfo } from './build-controller.js'
  * host, so requests never see a half-loaded component and in-flight requests finish on the old
  * one. Loads run one at a time; builds that finish during a load collapse into the newest one. A
  * build or load that fails leaves the last good version serving. Host settings changed in
- * wasmcloud.toml (address, port, env, config, allowed hosts...) take effect by starting a new host
- * with the next good build, since they are bound when the host starts.
+ * wasmcloud.toml take effect with the next good build: env, config, directories, allowed hosts,
+ * trust and timeout are loaded with it into the same host (same listener); a new address or port
+ * needs a new host, which starts beside the old one, and the old one closes only once the new one
+ * serves. Either way the old version serves until the new one does.
  */
 export interface DevHostRequest {
   method: string
@@ -28,8 +30,11 @@ export interface DevHostOptions {
 
 export interface DevHost {
   readonly url: string
-  /** Loads the component beside the one serving and swaps atomically; the old one keeps serving if this throws. */
-  load(artifact: string): Promise<void>
+  /**
+   * Loads the component beside the one serving and swaps atomically; the old one keeps serving if
+   * this throws. `project`: load it with this project's host settings (they changed).
+   */
+  load(artifact: string, project?: Project): Promise<void>
   close(): Promise<void>
 }
 
@@ -57,6 +62,8 @@ export class HostController {
   private project: Project
   private host?: DevHost
   private hostSettings = ''
+  /** The address and port the host was asked to listen on. */
+  private listener: { address?: string; port?: number } = {}
   private version = 0
   private pending?: PendingLoad
   private loading?: Promise<void>
@@ -84,6 +91,7 @@ export class HostController {
   async start(): Promise<string> {
     this.host = await this.startHost(this.project, this.overrides.port)
     this.hostSettings = hostSettingsOf(this.project)
+    this.listener = this.listenerOf(this.project)
     return this.host.url
   }
 
@@ -127,8 +135,12 @@ export class HostController {
     this.bus.emit('reload.start', { build })
     const started = performance.now()
     try {
-      if (this.host && hostSettingsOf(this.project) === this.hostSettings) await this.host.load(artifact)
-      else await this.replaceHost(artifact)
+      const settings = hostSettingsOf(this.project)
+      if (this.host && settings === this.hostSettings) await this.host.load(artifact)
+      else if (this.host && this.sameListener(this.project)) {
+        await this.host.load(artifact, this.project)
+        this.hostSettings = settings
+      } else await this.replaceHost(artifact)
       if (this.closed) return
       this.version += 1
       this.bus.emit('reload.ok', { build, version: this.version, url: this.host!.url, digest, durationMs: Math.round(performance.now() - started) })
@@ -138,19 +150,12 @@ export class HostController {
   }
 
   /**
-   * New host settings: a new host serving the new build, then the old host closes (if the new
-   * one fails, the old one goes on serving). When both want the same fixed port the old one must
-   * close first, and requests in that short gap are refused: only a settings change goes this
-   * way, never a code change.
+   * A new address or port: a new host serving the new build, then the old host closes. If the new
+   * one cannot listen or load, the old one goes on serving (even when both want the same port:
+   * the old one is never closed first).
    */
   private async replaceHost(artifact: string): Promise<void> {
     const previous = this.host
-    const port = this.overrides.port ?? this.project.dev.port
-    const samePort = previous !== undefined && port !== undefined && port !== 0 && new URL(previous.url).port === String(port)
-    if (previous && samePort) {
-      this.host = undefined
-      await previous.close()
-    }
     const next = await this.startHost(this.project, this.overrides.port)
     try {
       await next.load(artifact)
@@ -160,7 +165,20 @@ export class HostController {
     }
     this.host = next
     this.hostSettings = hostSettingsOf(this.project)
-    if (previous && !samePort) await previous.close()
+    this.listener = this.listenerOf(this.project)
+    await previous?.close()
+  }
+
+  private listenerOf(project: Project): { address?: string; port?: number } {
+    return { address: this.overrides.address ?? project.dev.address, port: this.overrides.port ?? project.dev.port }
+  }
+
+  /** Whether the project asks for the listener the host has (a port it already holds counts as the same). */
+  private sameListener(project: Project): boolean {
+    const wanted = this.listenerOf(project)
+    if ((wanted.address ?? '127.0.0.1') !== (this.listener.address ?? '127.0.0.1')) return false
+    if (wanted.port === this.listener.port) return true
+    return wanted.port !== undefined && wanted.port !== 0 && this.host !== undefined && String(wanted.port) === new URL(this.host.url).port
   }
 }
 

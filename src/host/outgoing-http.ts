@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream'
+
+import type { CallStreams } from './pool.js'
 import type { ErrorCode, HeaderList, OutgoingHttpRequest, OutgoingHttpResult } from './wasi/http.js'
 
 /**
@@ -58,28 +61,50 @@ function toErrorCode(error: unknown): ErrorCode {
   }
 }
 
-export async function sendOutgoing(request: OutgoingHttpRequest, defaultTimeoutMs: number): Promise<OutgoingHttpResult> {
+/**
+ * Sends one outgoing request. With `streams` (the host), bodies stream both ways: the request
+ * body from the worker's outbound stream `request.bodyStream`, the response body back as an
+ * inbound stream the reply names, both under backpressure. Without (tests, tools), the response
+ * body is read whole.
+ */
+export async function sendOutgoing(request: OutgoingHttpRequest, defaultTimeoutMs: number): Promise<OutgoingHttpResult>
+export async function sendOutgoing(request: OutgoingHttpRequest, defaultTimeoutMs: number, streams: CallStreams): Promise<OutgoingHttpResult | StreamedHttpResult>
+export async function sendOutgoing(request: OutgoingHttpRequest, defaultTimeoutMs: number, streams?: CallStreams): Promise<OutgoingHttpResult | StreamedHttpResult> {
   const latin1 = new TextDecoder('latin1')
   const headers: [string, string][] = []
   for (const [name, value] of request.headers) if (!DROPPED_HEADERS.has(name.toLowerCase())) headers.push([name, latin1.decode(value)])
-  const hasBody = request.body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD'
+  const bodyAllowed = request.method !== 'GET' && request.method !== 'HEAD'
+  const streamedBody = request.bodyStream !== undefined && streams ? streams.outbound(request.bodyStream) : undefined
+  let body: RequestInit['body']
+  if (streamedBody) {
+    if (bodyAllowed) body = streamedBody.toWebStream()
+    else streamedBody.consume({ chunk: (_bytes, written) => written(), end() {}, abort() {} })
+  } else if (request.body.length > 0 && bodyAllowed) body = request.body
   try {
     const response = await fetch(request.url, {
       method: request.method,
       headers,
-      body: hasBody ? request.body : undefined,
+      body,
       redirect: 'manual',
       signal: AbortSignal.timeout(request.firstByteTimeoutMs ?? request.connectTimeoutMs ?? defaultTimeoutMs),
-    })
-    const body = new Uint8Array(await response.arrayBuffer())
+      // Required by fetch for a streamed request body.
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit)
     const encoder = new TextEncoder()
     const responseHeaders: HeaderList = []
     response.headers.forEach((value, name) => {
       // fetch decodes compressed bodies, so the original framing headers no longer apply.
       if (name !== 'content-encoding' && name !== 'content-length' && name !== 'transfer-encoding') responseHeaders.push([name, encoder.encode(value)])
     })
-    return { ok: { status: response.status, headers: responseHeaders, body } }
+    if (streams && response.body) {
+      const stream = streams.openInbound(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>, { highWaterMark: 64 * 1024 }))
+      return { ok: { status: response.status, headers: responseHeaders, body: { stream } } }
+    }
+    return { ok: { status: response.status, headers: responseHeaders, body: new Uint8Array(await response.arrayBuffer()) } }
   } catch (error) {
     return { err: toErrorCode(error) }
   }
 }
+
+/** A response whose body streams to the worker as an inbound stream. */
+export type StreamedHttpResult = { ok: { status: number; headers: HeaderList; body: { stream: number } } }

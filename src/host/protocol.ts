@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads'
 
-import type { CallMessage } from './channel.js'
+import type { CallMessage, StreamMessage } from './channel.js'
 import type { LogLevel } from './wasi/capabilities.js'
 import type { Preopen } from './wasi/filesystem.js'
 import type { HeaderList, IncomingRequestData } from './wasi/http.js'
@@ -33,16 +33,29 @@ export interface ComponentResponse {
   body: Uint8Array
 }
 
-export type ToWorker = { type: 'request'; id: number; request: IncomingRequestData }
+/**
+ * A request for the worker: the body is inline when the front had all of it at dispatch,
+ * otherwise `bodyStream` names the inbound stream the main thread feeds.
+ */
+export type RequestMessage = Omit<IncomingRequestData, 'body'> & { body?: Uint8Array; bodyStream?: number }
+
+export type ToWorker = { type: 'request'; id: number; request: RequestMessage }
 
 export type FromWorker =
   | { type: 'ready'; reusable: boolean }
   | { type: 'fatal'; code: 'HOST_UNSATISFIED_IMPORTS' | 'HOST_LOAD_FAILED'; message: string; missing: string[] }
-  /** `replacing`: the worker instantiates afresh before it can take the next request. */
-  | { type: 'response'; id: number; response: ComponentResponse; replacing: boolean }
+  /** The response's status and headers, before its body streams as outbound stream `stream`. */
+  | { type: 'head'; id: number; status: number; headers: HeaderList; stream: number }
+  /**
+   * The handler returned. `response`: the whole response (it did not stream); absent when a
+   * `head` went first and the body streamed. `replacing`: the worker instantiates afresh before
+   * it can take the next request.
+   */
+  | { type: 'response'; id: number; response?: ComponentResponse; replacing: boolean }
   | { type: 'failed'; id: number; message: string; replacing: boolean }
   | { type: 'recycled'; reason: 'failure' | 'reset' }
   | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
   | { type: 'log'; level: LogLevel; context: string; message: string }
   | { type: 'exit'; code: number }
   | CallMessage
+  | StreamMessage

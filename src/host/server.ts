@@ -7,7 +7,7 @@ import type { HostEvent } from './events.js'
 import { KeyValueStore } from './keyvalue-store.js'
 import { type ComponentInput, type LoadedComponent, loadComponent, readComponentFile, type TrustSettings } from './load.js'
 import { createAllowList, sendOutgoing } from './outgoing-http.js'
-import { type RequestOutcome, WorkerPool } from './pool.js'
+import { BodyBudget, type CallStreams, type RequestOutcome, WorkerPool } from './pool.js'
 import type { Preopen } from './wasi/filesystem.js'
 import type { HeaderList, OutgoingHttpRequest } from './wasi/http.js'
 
@@ -21,10 +21,14 @@ export interface HostOptions {
   address?: string
   /** Default 8000; 0 picks a free port (see `url`). */
   port?: number
-  /** Per-request limit; default 30 s. */
+  /** Per-request limit, counted from the request's arrival; default 30 s. */
   timeoutMs?: number
   /** Worker threads per component; default: one per CPU core. */
   workers?: number
+  /** Requests that may wait for a worker; more get 503 with Retry-After. Default: see defaultMaxQueue. */
+  maxQueue?: number
+  /** Body bytes held in memory across all requests before reading request bodies pauses; default 64 MiB. */
+  bodyBufferBytes?: number
   /** Hosts the component may reach through wasi:http/outgoing-handler (none by default). */
   allowHttp?: string[]
   /** The environment the component sees (none of the host's). */
@@ -41,6 +45,9 @@ export interface HostOptions {
   onEvent?: (event: HostEvent) => void
 }
 
+/** Settings a loaded version runs with; `load` may change them for the version it brings up. */
+export type VersionSettings = Pick<HostOptions, 'timeoutMs' | 'maxQueue' | 'allowHttp' | 'env' | 'preopens' | 'config' | 'trust'>
+
 export interface Host {
   /** `http://address:port` with the real port. */
   readonly url: string
@@ -49,9 +56,11 @@ export interface Host {
   readonly component?: LoadedComponent
   /**
    * Loads a component (a file path, bytes, or one loadComponent already prepared) beside the
-   * current one and swaps it in; the current one keeps serving if this fails.
+   * current one and swaps it in; the current one keeps serving if this fails. `settings` replace
+   * the host's for this version and the ones after it (the listener stays: a settings change
+   * does not need a new host, and nothing stops serving while the new version comes up).
    */
-  load(source: string | ComponentInput | LoadedComponent): Promise<LoadedComponent>
+  load(source: string | ComponentInput | LoadedComponent, settings?: VersionSettings): Promise<LoadedComponent>
   /** Stops accepting requests, lets those in flight finish (briefly), stops the workers, saves state. */
   close(): Promise<void>
 }
@@ -60,8 +69,18 @@ const DEFAULT_PORT = 8000
 const DEFAULT_TIMEOUT_MS = 30_000
 /** Requests one instance serves before a fresh one replaces it (bounds what jco's glue accumulates). */
 const MAX_USES_PER_INSTANCE = 20_000
-const MAX_BODY_BYTES = 64 * 1024 * 1024
+const DEFAULT_BODY_BUFFER_BYTES = 64 * 1024 * 1024
 const CLOSE_GRACE_MS = 2000
+const EMPTY_BODY = new Uint8Array(0)
+
+/**
+ * How many requests may wait for a worker: as many as the workers could serve within one timeout
+ * at a modest 16 requests per second each (a request still queued at its deadline is refused
+ * anyway), at least 32 and at most 4096. 2 workers at 30 s: 960; at 3 s: 96.
+ */
+export function defaultMaxQueue(workers: number, timeoutMs: number): number {
+  return Math.min(4096, Math.max(32, Math.ceil(workers * (timeoutMs / 1000) * 16)))
+}
 
 // Hop-by-hop headers are the front's business, not the component's (RFC 9110 section 7.6.1).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
@@ -69,30 +88,38 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 export async function createHost(options: HostOptions): Promise<Host> {
   const emit = options.onEvent ?? (() => {})
   const address = options.address ?? '127.0.0.1'
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const workers = Math.max(1, options.workers ?? os.availableParallelism())
-  const allowed = createAllowList(options.allowHttp ?? [])
+  const budget = new BodyBudget(options.bodyBufferBytes ?? DEFAULT_BODY_BUFFER_BYTES)
+  let versionSettings: VersionSettings = options
   const store = new KeyValueStore(options.keyvalueFile, (error) => emit({ event: 'error', message: error.message }))
 
-  let current: { component: LoadedComponent; pool: WorkerPool } | undefined
+  let current: { component: LoadedComponent; pool: WorkerPool; timeoutMs: number } | undefined
   let closed = false
   let announced = false
 
   const server = http.createServer((req, res) => {
-    serve(req, res).catch((error: Error) => {
-      // A client that went away mid-request, or a response Node refused (a header with control characters).
-      emit({ event: 'error', message: `${req.method} ${req.url}: ${error.message}` })
+    try {
+      serve(req, res)
+    } catch (error) {
+      // A response Node refused (a header with control characters).
+      emit({ event: 'error', message: `${req.method} ${req.url}: ${(error as Error).message}` })
       if (!res.headersSent && !res.destroyed) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal server error\n')
       else res.destroy()
-    })
+    }
   })
   server.keepAliveTimeout = 5000
 
-  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const started = performance.now()
+  function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // The deadline counts from here, not from when a worker takes the request.
+    const arrived = performance.now()
     const method = req.method ?? 'GET'
     const path = req.url ?? '/'
-    const finish = (status: number, headers: HeaderList | [string, string][], body: Uint8Array | string) => {
+    const withBody = hasBody(req)
+    // A client that goes away mid-body makes the request emit an error; the pump reports it to the guest.
+    if (withBody) req.on('error', () => {})
+    const logRequest = (status: number) =>
+      emit({ event: 'request', method, path, status, durationMs: Math.round((performance.now() - arrived) * 100) / 100 })
+    const flatten = (headers: HeaderList | [string, string][], extra: [string, string][]) => {
       const flat: string[] = []
       const latin1 = new TextDecoder('latin1')
       for (const [name, value] of headers) {
@@ -100,52 +127,117 @@ export async function createHost(options: HostOptions): Promise<Host> {
         if (HOP_BY_HOP.has(lower) || lower === 'content-length') continue
         flat.push(name, typeof value === 'string' ? value : latin1.decode(value))
       }
+      for (const [name, value] of extra) flat.push(name, value)
+      // A body the component did not read to the end is discarded, and the connection not reused.
+      if (withBody && !req.complete) flat.push('connection', 'close')
+      return flat
+    }
+    /** Node refused the component's status or headers (a control character in a value): a 500 instead. */
+    const refused = (error: unknown) => {
+      emit({ event: 'error', message: `${method} ${path}: ${(error as Error).message}`, method, path })
+      if (res.headersSent || res.destroyed) return void res.destroy()
+      res.writeHead(500, flatten([['content-type', 'text/plain']], [])).end('internal server error\n')
+      logRequest(500)
+    }
+    const finish = (status: number, headers: HeaderList | [string, string][], body: Uint8Array | string, extra: [string, string][] = []) => {
+      if (res.destroyed) return
       const bytes = typeof body === 'string' ? Buffer.from(body) : body
-      flat.push('content-length', String(bytes.length))
-      res.writeHead(status, flat)
+      try {
+        res.writeHead(status, flatten(headers, [...extra, ['content-length', String(bytes.length)]]))
+      } catch (error) {
+        return refused(error)
+      }
       res.end(method === 'HEAD' ? undefined : bytes)
-      emit({ event: 'request', method, path, status, durationMs: Math.round((performance.now() - started) * 100) / 100 })
+      logRequest(status)
     }
-    if (!current) return finish(503, [['content-type', 'text/plain']], 'no component is loaded yet\n')
+    if (!current) return finish(503, [['content-type', 'text/plain']], 'no component is loaded yet\n', [['retry-after', '1']])
 
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > MAX_BODY_BYTES) return finish(413, [['content-type', 'text/plain']], 'request body too large\n')
-      chunks.push(chunk)
-    }
     const headers: [string, string][] = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]
       if (!HOP_BY_HOP.has(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]])
     }
-    // An exact-size copy: chunks are views into larger socket buffers, which posting would copy whole.
-    const body = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.length
-    }
-    // The version serving now, not when the request arrived: a swap while the body came in must
-    // not send it to the pool being retired.
+    // The version serving when the request arrived; a swap sends later requests to the new one.
     const target = current
-    const outcome: RequestOutcome = await target.pool.run({
-      method,
-      pathWithQuery: path,
-      // HTTP/1.0 clients may send no Host; components build their request URL from the authority.
-      authority: req.headers.host ?? `${address}:${port}`,
-      scheme: 'http',
-      headers,
-      body,
+    let streamed = false
+    const cancel = target.pool.run(
+      {
+        method,
+        pathWithQuery: path,
+        // HTTP/1.0 clients may send no Host; components build their request URL from the authority.
+        authority: req.headers.host ?? `${address}:${port}`,
+        scheme: 'http',
+        headers,
+      },
+      withBody ? req : EMPTY_BODY,
+      arrived,
+      {
+        head(status, responseHeaders, body) {
+          streamed = true
+          let writable = !res.destroyed
+          if (writable) {
+            try {
+              res.writeHead(status, flatten(responseHeaders, []))
+            } catch (error) {
+              refused(error)
+              writable = false
+            }
+          }
+          if (!writable) {
+            // Nobody to write to: take the chunks so the component is not held up.
+            body.consume({ chunk: (_bytes, written) => written(), end() {}, abort() {} })
+            return
+          }
+          body.consume({
+            chunk(bytes, written) {
+              if (res.destroyed) written()
+              // Written out: the socket no longer needs the bytes, their buffer can be reused.
+              else res.write(bytes, (error) => written(!error))
+            },
+            end() {
+              res.end()
+              logRequest(status)
+            },
+            abort(reason) {
+              emit({ event: 'error', message: `${method} ${path}: the response was cut off: ${reason}`, method, path, component: target.component.name })
+              res.destroy()
+            },
+          })
+        },
+        done(outcome: RequestOutcome) {
+          if (!('failure' in outcome)) {
+            if (outcome.response) finish(outcome.response.status, outcome.response.headers, outcome.response.body)
+            return
+          }
+          if (streamed) {
+            // The status line is out: all that is left is to cut the response short.
+            if (!res.destroyed) {
+              emit({ event: 'error', message: outcome.failure, method, path, component: target.component.name })
+              res.destroy()
+            }
+            return
+          }
+          emit({ event: 'error', message: outcome.failure, method, path, component: target.component.name })
+          if (outcome.refused) {
+            const retryAfter = String(Math.max(1, Math.ceil(target.timeoutMs / 1000)))
+            finish(503, [['content-type', 'text/plain']], outcome.refused === 'queue-full' ? 'the server is busy: too many requests waiting\n' : 'the server is busy: the request timed out waiting for a worker\n', [
+              ['retry-after', retryAfter],
+            ])
+          } else {
+            finish(500, [['content-type', 'text/plain']], outcome.timedOut ? 'request timed out\n' : 'internal server error\n')
+          }
+        },
+      },
+    )
+    res.on('close', () => {
+      if (!res.writableFinished) cancel()
+      // Whatever of the body the component left unread is discarded.
+      if (withBody && !req.complete) req.resume()
     })
-    if (res.destroyed) return
-    if ('response' in outcome) return finish(outcome.response.status, outcome.response.headers, outcome.response.body)
-    emit({ event: 'error', message: outcome.failure, method, path, component: target.component.name })
-    finish(500, [['content-type', 'text/plain']], outcome.timedOut ? 'request timed out\n' : 'internal server error\n')
   }
 
-  async function onCall(kind: string, payload: unknown): Promise<unknown> {
+  /** Host calls of one version, with that version's allow-list and timeout. */
+  const hostCalls = (allowed: (url: URL) => boolean, timeoutMs: number) => async (kind: string, payload: unknown, streams: CallStreams): Promise<unknown> => {
     if (kind.startsWith('kv.')) return store.handle(kind, payload)
     if (kind === 'http.fetch') {
       const request = payload as OutgoingHttpRequest
@@ -159,7 +251,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
         emit({ event: 'error', message: `outgoing request to ${url.host} denied: allow it with --allow-http ${url.host} (or allow_http in [dev])` })
         return { err: { tag: 'HTTP-request-denied' } }
       }
-      return sendOutgoing(request, timeoutMs)
+      return sendOutgoing(request, timeoutMs, streams)
     }
     throw new Error(`unknown host call ${kind}`)
   }
@@ -170,7 +262,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
    * queued ones: the hot swap must not drop a request.
    */
   const retiring = new Set<WorkerPool>()
-  async function retire(pool: WorkerPool): Promise<void> {
+  async function retire(pool: WorkerPool, timeoutMs: number): Promise<void> {
     retiring.add(pool)
     const deadline = Date.now() + timeoutMs
     while (pool.busy > 0 && Date.now() < deadline && !closed) await new Promise((resolve) => setTimeout(resolve, 10))
@@ -191,11 +283,12 @@ export async function createHost(options: HostOptions): Promise<Host> {
     get component() {
       return current?.component
     },
-    async load(source) {
+    async load(source, settings = versionSettings) {
+      const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS
       const component =
         typeof source !== 'string' && 'modules' in source
           ? source
-          : await loadComponent(typeof source === 'string' ? readComponentFile(source) : source, { cacheRoot: options.cacheRoot, trust: options.trust ?? {} })
+          : await loadComponent(typeof source === 'string' ? readComponentFile(source) : source, { cacheRoot: options.cacheRoot, trust: settings.trust ?? {} })
       if (component.kind !== 'http') {
         throw new WasmctlError('HOST_UNSUPPORTED_WORLD', `${component.origin} is a command (it exports wasi:cli/run), not an HTTP component`, {
           hints: ['run it as a command: `wasmctl up <file> -- <args>`'],
@@ -207,20 +300,22 @@ export async function createHost(options: HostOptions): Promise<Host> {
       const pool = await WorkerPool.start({
         size: workers,
         timeoutMs,
+        maxQueue: settings.maxQueue ?? defaultMaxQueue(workers, timeoutMs),
+        budget,
         settings: {
           mode: 'http',
           gluePath: component.transpiled.gluePath,
           modules: component.modules,
           snapshot: component.transpiled.snapshot,
           maxUses: MAX_USES_PER_INSTANCE,
-          env: options.env ?? {},
+          env: settings.env ?? {},
           args: [component.name],
-          preopens: options.preopens ?? [],
-          config: options.config ?? {},
+          preopens: settings.preopens ?? [],
+          config: settings.config ?? {},
           outgoingHttp: true,
           stdoutFd: 2,
         },
-        onCall,
+        onCall: hostCalls(createAllowList(settings.allowHttp ?? []), timeoutMs),
         onOutput: (stream, line) => log(stream, line),
         onLog: (level, context, message) => log(level, message, context),
         onProblem: (message) => emit({ event: 'error', message, component: component.name }),
@@ -231,7 +326,8 @@ export async function createHost(options: HostOptions): Promise<Host> {
         throw new WasmctlError('INTERRUPTED', 'the host was closed while the component was loading')
       }
       const previous = current
-      current = { component, pool }
+      current = { component, pool, timeoutMs }
+      versionSettings = settings
       emit({
         event: 'component.loaded',
         name: component.name,
@@ -246,7 +342,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
         announced = true
         emit({ event: 'host.ready', url, component: component.name })
       }
-      if (previous) void retire(previous.pool)
+      if (previous) void retire(previous.pool, previous.timeoutMs)
       return component
     },
     async close() {
@@ -264,16 +360,18 @@ export async function createHost(options: HostOptions): Promise<Host> {
   return host
 }
 
-function listenError(error: NodeJS.ErrnoException, address: string, port: number): WasmctlError {
+export function listenError(error: NodeJS.ErrnoException, address: string, port: number): WasmctlError {
   if (error.code === 'EADDRINUSE') {
     return new WasmctlError('HOST_PORT_IN_USE', `port ${port} on ${address} is already in use`, {
       hints: [`stop what is listening on port ${port}, or pass --port with another port (--port 0 picks a free one)`],
       details: { port, address },
     })
   }
-  if (error.code === 'EACCES') {
-    return new WasmctlError('HOST_PORT_IN_USE', `not allowed to listen on port ${port}`, {
-      hints: ['ports below 1024 need privileges: pass --port 8000 (or --port 0 for any free port)'],
+  if (error.code === 'EACCES' || error.code === 'EPERM') {
+    return new WasmctlError('HOST_PORT_FORBIDDEN', `not allowed to listen on port ${port} on ${address}`, {
+      hints: [
+        port < 1024 ? 'ports below 1024 need privileges (root or CAP_NET_BIND_SERVICE): pass --port 8000, or --port 0 for any free port' : 'pass --port with another port (--port 0 picks a free one)',
+      ],
       details: { port, address },
     })
   }
@@ -283,4 +381,11 @@ function listenError(error: NodeJS.ErrnoException, address: string, port: number
     })
   }
   return new WasmctlError('HOST_LOAD_FAILED', `cannot listen on ${address}:${port}: ${error.message}`, { cause: error })
+}
+
+/** Whether the request carries a body (HTTP/1.1 framing: a length above zero, or chunked). */
+function hasBody(req: http.IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true
+  const length = req.headers['content-length']
+  return length !== undefined && length !== '0'
 }

@@ -18,6 +18,7 @@ export interface HostFlags {
   port?: number
   timeout?: string
   workers?: number
+  maxQueue?: number
   allowHttp?: string[]
   env?: string[]
   dir?: string[]
@@ -68,6 +69,7 @@ export function resolveHostOptions(project: Project | undefined, flags: HostFlag
     port: flags.port ?? dev?.port,
     timeoutMs: flags.timeout !== undefined ? parseDuration(flags.timeout) : dev?.timeoutMs,
     workers: flags.workers,
+    maxQueue: flags.maxQueue,
     allowHttp: [...(dev?.allowHttp ?? []), ...(flags.allowHttp ?? [])],
     env: { ...dev?.env, ...parseKeyValuePairs(flags.env ?? [], 'env') },
     config: { ...dev?.config, ...parseKeyValuePairs(flags.config ?? [], 'config') },

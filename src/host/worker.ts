@@ -2,12 +2,12 @@ import { readSync, writeSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 
-import { HostChannel } from './channel.js'
+import { HostChannel, type OutboundTransport } from './channel.js'
 import { wasm } from './wasm-api.js'
 import { ComponentInstance, type Glue } from './instance.js'
-import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js'
+import type { FromWorker, RequestMessage, ToWorker, WorkerSettings } from './protocol.js'
 import { ExitSignal } from './wasi/cli.js'
-import { IncomingRequest, type OutgoingHttp, ResponseOutparam } from './wasi/http.js'
+import { detachBodies, flushBodies, type HeaderList, IncomingRequest, type OutgoingHttp, type OutgoingHttpResult, ResponseOutparam } from './wasi/http.js'
 import { createImports, trackMissingImports } from './wasi/imports.js'
 import { type ByteSink, type ByteSource, setHostWaiter, sleepSync } from './wasi/io.js'
 
@@ -20,10 +20,12 @@ import { type ByteSink, type ByteSource, setHostWaiter, sleepSync } from './wasi
  */
 const settings = workerData as WorkerSettings
 const port = parentPort!
-const post = (message: FromWorker) => port.postMessage(message)
+const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer)
 
 const channel = new HostChannel(post, settings.syncPort as MessagePort, new Int32Array(settings.signal))
-setHostWaiter((timeout) => channel.wait(timeout))
+// Bytes held back for coalescing go out before the thread blocks: the other side may be waiting for them.
+channel.beforeBlock = flushBodies
+setHostWaiter((timeout) => channel.wait(timeout), flushBodies)
 
 /** Guest stdout/stderr in HTTP mode: whole lines posted to the main thread, which logs them. */
 class LineSink implements ByteSink {
@@ -83,12 +85,23 @@ const stdinSource: ByteSource = {
 const stdout = settings.mode === 'command' ? fdSink(settings.stdoutFd) : new LineSink('stdout')
 const stderr = settings.mode === 'command' ? fdSink(2) : new LineSink('stderr')
 
+/** The main thread's answer to http.fetch: the body inline, or the inbound stream carrying it. */
+type FetchReply = { ok: { status: number; headers: HeaderList; body: Uint8Array | { stream: number } } } | { err: OutgoingHttpResult extends { err: infer E } ? E : never }
+
 const outgoingHttp: OutgoingHttp = {
-  send(request) {
-    const id = channel.start('http.fetch', request)
+  send(request, streamingBody) {
+    let transport: OutboundTransport | undefined
+    if (streamingBody) transport = channel.openOutbound()
+    const id = channel.start('http.fetch', transport ? { ...request, bodyStream: transport.stream } : request)
+    if (streamingBody && transport) streamingBody.attach(transport)
     return {
       ready: () => channel.ready(id),
-      take: () => channel.take(id) as ReturnType<ReturnType<OutgoingHttp['send']>['take']>,
+      take: (): OutgoingHttpResult => {
+        const reply = channel.take(id) as FetchReply
+        if ('err' in reply) return reply
+        const { body } = reply.ok
+        return { ok: { ...reply.ok, body: body instanceof Uint8Array ? body : channel.inboundSource(body.stream) } }
+      },
       pollSource: { ready: () => channel.ready(id), waitsOnHost: true },
     }
   },
@@ -156,22 +169,48 @@ if (settings.mode === 'command') {
   })
 }
 
-function serve(id: number, request: ConstructorParameters<typeof IncomingRequest>[0]): void {
+function serve(id: number, message: RequestMessage): void {
   const handler = exportNamed(instance.exports, 'wasi:http/incoming-handler@')
-  const outparam = new ResponseOutparam()
+  const { body, bodyStream, ...head } = message
+  const request = new IncomingRequest({ ...head, body: body ?? (bodyStream === undefined ? new Uint8Array(0) : channel.inboundSource(bodyStream)) })
+  // Once the guest sets its response, the body may stream: the head goes out before the first
+  // chunk. A small response that finishes before anything was sent goes back whole instead.
+  let responseBody: OutboundTransport | undefined
+  const outparam = new ResponseOutparam((outcome) => {
+    if (outcome.tag !== 'ok') return
+    const sink = outcome.val.bodySink
+    if (!sink) return
+    const transport = channel.openOutbound()
+    const { status, headers } = outcome.val.toHead()
+    transport.onStart = () => post({ type: 'head', id, status, headers, stream: transport.stream })
+    responseBody = transport
+    sink.attach(transport, { holdFinished: true })
+  })
   let failure: unknown
   try {
-    handler.handle(new IncomingRequest(request), outparam)
+    handler.handle(request, outparam)
   } catch (error) {
     failure = error
   }
   ;(stdout as LineSink).end()
   ;(stderr as LineSink).end()
   const outcome = outparam.result()
+  const streamed = responseBody?.hasStarted === true
+  if (failure === undefined && outcome?.tag === 'ok' && streamed) {
+    // A body dropped unfinished ends where the guest stopped, as before streaming.
+    const sink = outcome.val.bodySink!
+    if (!sink.closed) sink.finish()
+    sink.sendHeld()
+  } else if (streamed) {
+    responseBody!.abort(failure === undefined ? 'the component failed after starting its response' : describe(failure))
+  }
+  const inline = failure === undefined && outcome?.tag === 'ok' && !streamed ? outcome.val.toResponse() : undefined
+  detachBodies()
+  channel.endRequest()
   // Decided before answering, so the pool knows whether this worker is free at once.
   const reusable = failure === undefined && instance.canReset()
   if (failure === undefined && outcome?.tag === 'ok') {
-    post({ type: 'response', id, response: outcome.val.toResponse(), replacing: !reusable })
+    post({ type: 'response', id, response: inline, replacing: !reusable })
   } else {
     const message =
       failure !== undefined

@@ -1,20 +1,25 @@
 import {
   ALWAYS_READY,
+  BODY_WINDOW,
+  type ByteSink,
+  type ByteSource,
   bytesSource,
-  CollectingSink,
   InputStream,
   type IoError,
   OutputStream,
   Pollable,
   type PollSource,
   resourceCounter,
+  STREAM_CLOSED,
 } from './io.js'
 
 /**
- * wasi:http/types and wasi:http/outgoing-handler (0.2.x) over in-memory bodies. An incoming
- * request arrives whole (the front collected its body), the response is collected whole and
- * handed back when `handle` returns; outgoing requests are sent by the main thread (see
- * OutgoingHttp) once their body is finished.
+ * wasi:http/types and wasi:http/outgoing-handler (0.2.x). Bodies stream: an incoming body is a
+ * ByteSource (bytes already in memory, or a stream the main thread feeds with backpressure); an
+ * outgoing body is a BodySink that collects bytes until a transport is attached (the response once
+ * the guest set it, an outgoing request once it was handed to the outgoing handler), then sends
+ * them on as they come, holding at most a window. A small response never attached to a started
+ * transport goes back whole with the answer (one message instead of several).
  */
 
 export type Method = { tag: string; val?: string }
@@ -125,7 +130,8 @@ export interface IncomingRequestData {
   authority?: string
   scheme: 'http' | 'https'
   headers: [string, string][]
-  body: Uint8Array
+  /** Bytes already in memory, or a stream the main thread feeds. */
+  body: Uint8Array | ByteSource
 }
 
 /** HTTP field values are bytes; Node hands them over as latin1 strings (one char per byte). */
@@ -138,9 +144,9 @@ export function latin1Bytes(text: string): Uint8Array {
 class IncomingBody {
   private bodyStream?: InputStream
 
-  constructor(body: Uint8Array) {
+  constructor(body: Uint8Array | ByteSource) {
     resourceCounter.created++
-    this.bodyStream = new InputStream(bytesSource(body))
+    this.bodyStream = new InputStream(body instanceof Uint8Array ? bytesSource(body) : body)
   }
 
   stream(): InputStream {
@@ -216,12 +222,125 @@ export class IncomingRequest {
   [Symbol.dispose](): void {}
 }
 
+/** Where a streamed outgoing body goes once it is attached (see the worker's OutboundTransport). */
+export interface BodyTransport {
+  readonly hasStarted: boolean
+  /** Bytes the other side can take now. */
+  room(): number
+  readonly pollSource: PollSource
+  /** Sends the pieces in order (as they were written: no copy to join them). */
+  send(parts: Uint8Array[]): void
+  end(): void
+  abort(reason: string): void
+}
+
+/** Sends held-back bytes at this size; smaller writes are coalesced (one message per ~64 KiB). */
+const COALESCE_BYTES = 64 * 1024
+const attachedSinks = new Set<BodySink>()
+
+/** Sends every attached body's held-back bytes; the worker calls this before it blocks. */
+export function flushBodies(): void {
+  for (const sink of attachedSinks) sink.sendHeld()
+}
+
+/** Forgets attached bodies after a request (whatever the guest left unfinished is not sent). */
+export function detachBodies(): void {
+  attachedSinks.clear()
+}
+
+/** An outgoing body's bytes: held until a transport is attached, then streamed through it. */
+export class BodySink implements ByteSink {
+  private chunks: Uint8Array[] = []
+  private size = 0
+  closed = false
+  private transport?: BodyTransport
+  /** Until the transport started, a finished body stays here to go back inline. */
+  private holdFinished = false
+  readonly pollSource: PollSource = { ready: () => this.capacity() > 0, waitsOnHost: true }
+
+  write(bytes: Uint8Array): void {
+    if (this.closed) throw STREAM_CLOSED
+    if (bytes.length === 0) return
+    // What is held goes first when this write would take it past a chunk (chunks stay <= 64 KiB).
+    if (this.transport && this.size > 0 && this.size + bytes.length > COALESCE_BYTES) this.sendHeld()
+    this.chunks.push(bytes)
+    this.size += bytes.length
+    if (this.transport && this.size >= COALESCE_BYTES) this.sendHeld()
+  }
+
+  check(): void {
+    if (this.closed) throw STREAM_CLOSED
+  }
+
+  capacity(): number {
+    if (!this.transport) return BODY_WINDOW
+    return Math.max(0, this.transport.room() - this.size)
+  }
+
+  attach(transport: BodyTransport, options: { holdFinished?: boolean } = {}): void {
+    this.transport = transport
+    this.holdFinished = options.holdFinished ?? false
+    attachedSinks.add(this)
+    if (this.size >= COALESCE_BYTES || (this.closed && !this.holdFinished)) this.sendHeld()
+  }
+
+  get streaming(): boolean {
+    return this.transport?.hasStarted ?? false
+  }
+
+  /**
+   * Sends what is held back (and the end, once finished). Not the guest's `flush`: the guest
+   * cannot see the other side without blocking, and the worker sends everything held before it
+   * blocks, so a flush after each small write would only cost messages (and a chunked response).
+   */
+  sendHeld(): void {
+    const transport = this.transport
+    if (!transport) return
+    if (this.size > 0) {
+      const parts = this.chunks
+      this.chunks = []
+      this.size = 0
+      transport.send(parts)
+    }
+    if (this.closed) {
+      transport.end()
+      attachedSinks.delete(this)
+      this.transport = undefined
+    }
+  }
+
+  finish(): void {
+    this.closed = true
+    if (this.transport && (!this.holdFinished || this.transport.hasStarted)) this.sendHeld()
+  }
+
+  /** The bytes held (a body that never streamed). */
+  bytes(): Uint8Array {
+    return this.take()
+  }
+
+  private take(): Uint8Array {
+    const chunks = this.chunks
+    this.chunks = []
+    const size = this.size
+    this.size = 0
+    if (chunks.length === 1) return chunks[0]
+    const out = new Uint8Array(size)
+    let offset = 0
+    for (const chunk of chunks) {
+      out.set(chunk, offset)
+      offset += chunk.length
+    }
+    return out
+  }
+}
+
 class OutgoingBody {
-  readonly sink = new CollectingSink()
+  readonly sink = new BodySink()
   private written = false
   finished = false
 
-  constructor(private readonly onFinish?: () => void) {
+  constructor() {
     resourceCounter.created++
   }
 
@@ -232,9 +351,9 @@ class OutgoingBody {
   }
 
   static finish(body: OutgoingBody, _trailers?: Fields): void {
+    if (body.finished) return
     body.finished = true
-    body.sink.closed = true
-    body.onFinish?.()
+    body.sink.finish()
   }
 
   /** Dropping a body without finishing it still ends it (wasi:http calls that an incomplete body). */
@@ -272,7 +391,16 @@ export class OutgoingResponse {
     return this.responseBody
   }
 
-  /** What the front sends: status, headers and the body written so far. */
+  /** The body's sink, once the guest asked for the body. */
+  get bodySink(): BodySink | undefined {
+    return this.responseBody?.sink
+  }
+
+  toHead(): { status: number; headers: HeaderList } {
+    return { status: this.status, headers: this.headerEntries }
+  }
+
+  /** What the front sends when the body did not stream: status, headers and the body held. */
   toResponse(): { status: number; headers: HeaderList; body: Uint8Array } {
     return { status: this.status, headers: this.headerEntries, body: this.responseBody?.sink.bytes() ?? new Uint8Array(0) }
   }
@@ -285,12 +413,15 @@ export type ResponseOutcome = { tag: 'ok'; val: OutgoingResponse } | { tag: 'err
 export class ResponseOutparam {
   private outcome?: ResponseOutcome
 
-  constructor() {
+  /** `onSet`: the worker starts streaming the response from here. */
+  constructor(private readonly onSet?: (outcome: ResponseOutcome) => void) {
     resourceCounter.created++
   }
 
   static set(param: ResponseOutparam, response: ResponseOutcome): void {
+    if (param.outcome) return
     param.outcome = response
+    param.onSet?.(response)
   }
 
   sendInformational(): void {
@@ -348,13 +479,11 @@ class OutgoingRequest {
   private readonly headerEntries: HeaderList
   readonly requestBody: OutgoingBody
   private bodyTaken = false
-  /** Set by outgoing-handler.handle: sends the request once the body is complete. */
-  onBodyFinished?: () => void
 
   constructor(headers: Fields) {
     resourceCounter.created++
     this.headerEntries = headers.lock()
-    this.requestBody = new OutgoingBody(() => this.onBodyFinished?.())
+    this.requestBody = new OutgoingBody()
   }
 
   body(): OutgoingBody {
@@ -423,17 +552,23 @@ export interface OutgoingHttpRequest {
   method: string
   url: string
   headers: HeaderList
+  /** The whole body; empty when it streams (`bodyStream`). */
   body: Uint8Array
+  /** The worker's outbound stream carrying the body, when the guest was still writing it. */
+  bodyStream?: number
   /** Milliseconds; from request-options when the guest set them. */
   connectTimeoutMs?: number
   firstByteTimeoutMs?: number
 }
 
-export type OutgoingHttpResult = { ok: { status: number; headers: HeaderList; body: Uint8Array } } | { err: ErrorCode }
+export type OutgoingHttpResult = { ok: { status: number; headers: HeaderList; body: Uint8Array | ByteSource } } | { err: ErrorCode }
 
-/** Sends outgoing requests (the worker forwards them to the main thread, which applies the allow-list). */
+/**
+ * Sends outgoing requests (the worker forwards them to the main thread, which applies the
+ * allow-list). `streamingBody`: a body the guest is still writing, to attach to a transport.
+ */
 export interface OutgoingHttp {
-  send(request: OutgoingHttpRequest): { ready(): boolean; take(): OutgoingHttpResult; pollSource: PollSource }
+  send(request: OutgoingHttpRequest, streamingBody?: BodySink): { ready(): boolean; take(): OutgoingHttpResult; pollSource: PollSource }
 }
 
 class IncomingResponse {
@@ -442,7 +577,7 @@ class IncomingResponse {
   constructor(
     private readonly statusCode: number,
     private readonly headerEntries: HeaderList,
-    private readonly responseBody: Uint8Array,
+    private readonly responseBody: Uint8Array | ByteSource,
   ) {
     resourceCounter.created++
   }
@@ -526,20 +661,24 @@ export function createHttp(outgoing: () => OutgoingHttp | undefined) {
     outgoingHandler: {
       handle(request: OutgoingRequest, options?: RequestOptions): FutureIncomingResponse {
         const client = outgoing()
+        // A body still being written streams; a finished (or absent) one goes whole.
+        const complete = request.bodyComplete()
         const future = new FutureIncomingResponse(() => {
           if (!client) return { err: { tag: 'HTTP-request-denied' } }
           const { method, url, headers } = request.describe()
-          return client.send({
-            method,
-            url,
-            headers,
-            body: request.requestBody.sink.bytes(),
-            connectTimeoutMs: durationMs(options?.connect),
-            firstByteTimeoutMs: durationMs(options?.firstByte),
-          })
+          return client.send(
+            {
+              method,
+              url,
+              headers,
+              body: complete ? request.requestBody.sink.bytes() : new Uint8Array(0),
+              connectTimeoutMs: durationMs(options?.connect),
+              firstByteTimeoutMs: durationMs(options?.firstByte),
+            },
+            complete ? undefined : request.requestBody.sink,
+          )
         })
-        if (request.bodyComplete()) future.begin()
-        else request.onBodyFinished = () => future.begin()
+        future.begin()
         return future
       },
     },

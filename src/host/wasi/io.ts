@@ -11,6 +11,9 @@
  * (a plain object, never an Error, so the glue lowers it as the error case).
  */
 
+/** Bytes in flight per streamed body and direction (unread by the guest, or unwritten to the socket). */
+export const BODY_WINDOW = 1024 * 1024
+
 /** Counts resources the host constructs; an instance snapshot is only safe if none exist yet. */
 export const resourceCounter = { created: 0 }
 
@@ -49,9 +52,12 @@ export const ALWAYS_READY: PollSource = { ready: () => true }
 
 /** Set by the worker: blocks until a message from the main thread arrives or `timeoutMs` passes. */
 let waitForHost: ((timeoutMs: number) => void) | undefined
+/** Set by the worker: runs before the thread sleeps (output held back for coalescing goes out first). */
+let beforeSleep: () => void = () => {}
 
-export function setHostWaiter(waiter: ((timeoutMs: number) => void) | undefined): void {
+export function setHostWaiter(waiter: ((timeoutMs: number) => void) | undefined, onSleep: () => void = () => {}): void {
   waitForHost = waiter
+  beforeSleep = onSleep
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4))
@@ -94,7 +100,10 @@ function waitUntilAnyReady(sources: PollSource[]): number[] {
     }
     const timeout = deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now())
     if (onHost && waitForHost) waitForHost(timeout)
-    else if (deadline !== Infinity) sleepSync(timeout)
+    else if (deadline !== Infinity) {
+      beforeSleep()
+      sleepSync(timeout)
+    }
     else throw new Error('wasi:io/poll: waiting on pollables that can never become ready')
   }
 }
@@ -176,9 +185,13 @@ export interface ByteSink {
   flush?(): void
   /** Throws a stream error (e.g. STREAM_CLOSED) once the sink accepts nothing more. */
   check?(): void
+  /** Bytes the sink accepts now (backpressure); absent: always WRITE_PERMIT. */
+  capacity?(): number
+  /** Ready when `capacity()` is above zero. */
+  pollSource?: PollSource
 }
 
-/** How much a guest may write before it must flush; bodies are buffered, so this is only a chunk size. */
+/** How much a guest may write at once to a sink without backpressure (files, stdout). */
 const WRITE_PERMIT = 1024n * 1024n
 
 export class OutputStream {
@@ -190,7 +203,7 @@ export class OutputStream {
 
   checkWrite(): bigint {
     this.check()
-    return WRITE_PERMIT
+    return this.sink.capacity ? BigInt(this.sink.capacity()) : WRITE_PERMIT
   }
 
   write(contents: Uint8Array): void {
@@ -198,9 +211,13 @@ export class OutputStream {
     this.sink.write(contents)
   }
 
+  /** Waits for room, writes, then waits until the sink has room again (what it holds stays bounded). */
   blockingWriteAndFlush(contents: Uint8Array): void {
-    this.write(contents)
+    this.check()
+    this.waitForCapacity()
+    this.sink.write(contents)
     this.sink.flush?.()
+    this.waitForCapacity()
   }
 
   flush(): void {
@@ -210,6 +227,7 @@ export class OutputStream {
 
   blockingFlush(): void {
     this.flush()
+    this.waitForCapacity()
   }
 
   writeZeroes(len: bigint): void {
@@ -229,17 +247,25 @@ export class OutputStream {
   }
 
   subscribe(): Pollable {
-    return new Pollable(ALWAYS_READY)
+    return new Pollable(this.sink.pollSource ?? ALWAYS_READY)
   }
 
   [Symbol.dispose](): void {
     this.open = false
   }
 
+  private waitForCapacity(): void {
+    if (!this.sink.capacity || !this.sink.pollSource) return
+    if (this.sink.capacity() === 0) waitUntilAnyReady([this.sink.pollSource])
+  }
+
   private copyFrom(source: InputStream, len: bigint, blocking: boolean): bigint {
     this.check()
-    const chunk = blocking ? source.blockingRead(len) : source.read(len)
-    this.sink.write(chunk)
+    if (blocking) this.waitForCapacity()
+    const room = this.sink.capacity ? BigInt(this.sink.capacity()) : len
+    const chunk = blocking ? source.blockingRead(len < room ? len : room) : source.read(len < room ? len : room)
+    // A copy: the chunk may be a view of a buffer its source reuses, and sinks may hold on to it.
+    this.sink.write(chunk.slice())
     return BigInt(chunk.length)
   }
 

@@ -15,16 +15,17 @@ afterEach(() => {
 
 /** Stand-in hosts that record what they were asked to load; the real host: test/component/host/host.test.ts. */
 function fakeHosts(loadMs = 0) {
-  const hosts: { url: string; loads: string[]; closed: boolean }[] = []
+  const hosts: { url: string; loads: string[]; closed: boolean; reconfigured: string[] }[] = []
   const factory: DevHostFactory = async (_project, options) => {
-    const state = { url: `http://127.0.0.1:${9000 + hosts.length}`, loads: [] as string[], closed: false }
+    const state = { url: `http://127.0.0.1:${9000 + hosts.length}`, loads: [] as string[], closed: false, reconfigured: [] as string[] }
     hosts.push(state)
     const host: DevHost = {
       url: state.url,
-      async load(artifact) {
+      async load(artifact, project) {
         if (loadMs > 0) await new Promise((resolve) => setTimeout(resolve, loadMs))
         if (artifact.includes('broken')) throw new WasmctlError('HOST_LOAD_FAILED', `cannot load ${artifact}`)
         state.loads.push(artifact)
+        if (project) state.reconfigured.push(artifact)
         options.onRequest?.({ method: 'GET', path: '/', status: 200, durationMs: 1 })
       },
       async close() {
@@ -102,7 +103,7 @@ describe('dev host controller', () => {
     await controller.close()
   })
 
-  it('starts a new host when host settings change, and closes the old one only after the new one serves', async () => {
+  it('loads changed host settings into the same host, so the old version serves until the new one does', async () => {
     const { hosts, factory } = fakeHosts()
     const bus = createDevBus()
     const log = record(bus)
@@ -111,16 +112,24 @@ describe('dev host controller', () => {
     await controller.start()
     bus.emit('build.ok', ok(1, '/1.wasm'))
     await bus.next('reload.ok')
-    bus.emit('config.reload', { file: project.file, project: { ...project, revision: 7 } })
-    bus.emit('build.ok', ok(2, '/2.wasm'))
-    await bus.next('reload.ok')
-    expect(hosts).toHaveLength(1)
+    const changed = { ...project, dev: { ...project.dev, port: 9000, env: { GREETING: 'hi' } } }
+    // Same listener as before ([dev] port unset means the one the host took): a failed load leaves v1 serving on it.
     bus.emit('config.reload', { file: project.file, project: { ...project, dev: { ...project.dev, env: { GREETING: 'hi' } } } })
+    bus.emit('build.ok', ok(2, '/broken.wasm'))
+    await bus.next('reload.error')
+    expect(hosts).toHaveLength(1)
+    expect(hosts[0].closed).toBe(false)
     bus.emit('build.ok', ok(3, '/3.wasm'))
     await bus.next('reload.ok', (event) => event.build === 3)
+    expect(hosts).toHaveLength(1)
+    expect(hosts[0]).toMatchObject({ closed: false, loads: ['/1.wasm', '/3.wasm'], reconfigured: ['/3.wasm'] })
+    // A new port needs a new host: it starts beside the old one, which closes once the new one serves.
+    bus.emit('config.reload', { file: project.file, project: { ...changed, dev: { ...changed.dev, port: 9001 } } })
+    bus.emit('build.ok', ok(4, '/4.wasm'))
+    await bus.next('reload.ok', (event) => event.build === 4)
     expect(hosts).toHaveLength(2)
-    expect(hosts[0]).toMatchObject({ closed: true, loads: ['/1.wasm', '/2.wasm'] })
-    expect(hosts[1]).toMatchObject({ closed: false, loads: ['/3.wasm'] })
+    expect(hosts[0]).toMatchObject({ closed: true })
+    expect(hosts[1]).toMatchObject({ closed: false, loads: ['/4.wasm'] })
     expect(log.of('host.ready').map((event) => event.url)).toEqual(['http://127.0.0.1:9000', 'http://127.0.0.1:9001'])
     await controller.close()
   })
