@@ -104,6 +104,8 @@ export const ErrorCodes = {
   CAPABILITY_CONFIG_INVALID: ExitStatus.usage,
   CAPABILITY_PROVIDER_UNSUPPORTED: ExitStatus.failed,
   CAPABILITY_UNBOUND: ExitStatus.failed,
+  /** A secret whose environment variable or file is missing (the message names the secret and its source, never a value). */
+  CAPABILITY_SECRET_UNAVAILABLE: ExitStatus.failed,
   // wadm applications (wasmctl app)
   APP_MANIFEST_INVALID: ExitStatus.failed,
   APP_SOURCE_INVALID: ExitStatus.usage,

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url'
+
 import semver from 'semver'
 
 import { WasmctlError } from '../errors.js'
@@ -11,7 +13,8 @@ import { addressOf, redactConfig } from './redact.js'
  * the result for a backend. Pure: no I/O, no clients; env is passed in.
  *
  * Sources, weakest first:
- * 1. the default: key-value on the embedded store; messaging has none (it needs a NATS server);
+ * 1. the default: key-value on the embedded store, blobstore on a folder (`<project>/.wasmctl/blobstore`);
+ *    messaging has none (it needs a NATS server);
  * 2. `[dev] link_config` (every binding from the project), then each `[[dev.overrides.imports]]`
  *    (and `.exports` for the handler): `interface_spec` (alias `interface`), `image_ref` (alias
  *    `uri`) naming a wasmCloud provider image, `config`, `link_config` and `secrets` values (all
@@ -22,8 +25,8 @@ import { addressOf, redactConfig } from './redact.js'
  * `$${` is a literal `${`.
  */
 
-export type CapabilityName = 'keyvalue' | 'messaging-consumer' | 'messaging-handler'
-export type BackendName = 'embedded' | 'redis' | 'nats'
+export type CapabilityName = 'keyvalue' | 'blobstore' | 'messaging-consumer' | 'messaging-handler'
+export type BackendName = 'embedded' | 'redis' | 'nats' | 'folder'
 export type BindingSource = 'default' | 'wasmcloud.toml' | 'flag'
 
 export interface Binding {
@@ -38,6 +41,8 @@ export interface Binding {
   source: BindingSource
   /** The provider image the project named, when it named one. */
   imageRef?: string
+  /** Link config keys whose values came from the override's `secrets`: always masked when shown. */
+  secretKeys?: string[]
 }
 
 export interface UnboundCapability {
@@ -76,11 +81,15 @@ const PROVIDER_IMAGES: Record<string, { backend: BackendName; capabilities: Capa
   'keyvalue-redis': { backend: 'redis', capabilities: ['keyvalue'] },
   kvredis: { backend: 'redis', capabilities: ['keyvalue'] },
   'keyvalue-nats': { backend: 'nats', capabilities: ['keyvalue'] },
+  'blobstore-fs': { backend: 'folder', capabilities: ['blobstore'] },
+  'blobstore-nats': { backend: 'nats', capabilities: ['blobstore'] },
   'messaging-nats': { backend: 'nats', capabilities: ['messaging-consumer', 'messaging-handler'] },
   nats_messaging: { backend: 'nats', capabilities: ['messaging-consumer', 'messaging-handler'] },
 }
 
-const SUPPORTED_IMAGES = 'ghcr.io/wasmcloud/keyvalue-redis, ghcr.io/wasmcloud/keyvalue-nats, ghcr.io/wasmcloud/messaging-nats'
+const SUPPORTED_IMAGES = 'ghcr.io/wasmcloud/keyvalue-redis, ghcr.io/wasmcloud/keyvalue-nats, ghcr.io/wasmcloud/blobstore-fs, ghcr.io/wasmcloud/blobstore-nats, ghcr.io/wasmcloud/messaging-nats'
+/** The wasi:blobstore interfaces a component imports (all three come together). */
+const BLOBSTORE_INTERFACES = ['blobstore', 'container', 'types']
 
 const MESSAGING_HINTS = (what: 'consumer' | 'handler') => [
   what === 'handler'
@@ -131,6 +140,7 @@ export function capabilityOf(name: string, direction: 'import' | 'export'): Capa
   })()
   if (!spec) return undefined
   if (direction === 'import' && spec.namespace === 'wasi' && spec.package === 'keyvalue' && ['store', 'atomics', 'batch'].includes(spec.interface ?? '')) return 'keyvalue'
+  if (direction === 'import' && spec.namespace === 'wasi' && spec.package === 'blobstore' && BLOBSTORE_INTERFACES.includes(spec.interface ?? '')) return 'blobstore'
   if (spec.namespace === 'wasmcloud' && spec.package === 'messaging') {
     if (direction === 'import' && spec.interface === 'consumer') return 'messaging-consumer'
     if (direction === 'export' && spec.interface === 'handler') return 'messaging-handler'
@@ -142,6 +152,7 @@ export function capabilityOf(name: string, direction: 'import' | 'export'): Capa
 function capabilitiesOfSpec(spec: InterfaceSpec): CapabilityName[] {
   const name = `${spec.namespace}:${spec.package}`
   if (name === 'wasi:keyvalue') return !spec.interface || ['store', 'atomics', 'batch'].includes(spec.interface) ? ['keyvalue'] : []
+  if (name === 'wasi:blobstore') return !spec.interface || BLOBSTORE_INTERFACES.includes(spec.interface) ? ['blobstore'] : []
   if (name === 'wasmcloud:messaging') {
     if (!spec.interface) return ['messaging-consumer', 'messaging-handler']
     if (spec.interface === 'consumer') return ['messaging-consumer']
@@ -220,17 +231,32 @@ function targetFromImage(imageRef: string, capability: CapabilityName, where: st
 }
 
 /**
- * A `--link` target: `embedded`, `redis://…`/`rediss://…` (the URL is the link config `URL`),
+ * A `--link` target: `embedded`, `folder` (the default blobstore folder), `file:///PATH` (a
+ * blobstore folder: link config `root`), `redis://…`/`rediss://…` (the URL is the link config `URL`),
  * `nats://…`/`tls://…` (the server, with query parameters as link config, e.g.
  * `?bucket=counts&enable_bucket_auto_create=true` or `?subscriptions=a.b,c|queue`), or a provider
  * image ref.
  */
 export function targetFromFlag(value: string, capability: CapabilityName): Target {
   if (value === 'embedded') {
-    if (capability !== 'keyvalue') throw configInvalid(`--link: there is no embedded backend for ${capabilityLabel(capability)}; give a nats:// URL`)
+    if (capability !== 'keyvalue') throw configInvalid(`--link: there is no embedded backend for ${capabilityLabel(capability)}; give ${capability === 'blobstore' ? 'file:///PATH or ' : ''}a nats:// URL`)
     return { backend: 'embedded', linkConfig: {} }
   }
+  if (value === 'folder') {
+    if (capability !== 'blobstore') throw configInvalid(`--link: a folder provides wasi:blobstore only, not ${capabilityLabel(capability)}`)
+    return { backend: 'folder', linkConfig: {} }
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase()
+  if (scheme === 'file') {
+    if (capability !== 'blobstore') throw configInvalid(`--link: a folder provides wasi:blobstore only, not ${capabilityLabel(capability)}`)
+    let root: string
+    try {
+      root = fileURLToPath(value)
+    } catch {
+      throw configInvalid(`--link: ${value} is not a file URL of a folder`, ['write it as file:///absolute/path'])
+    }
+    return { backend: 'folder', linkConfig: { root } }
+  }
   if (scheme === 'redis' || scheme === 'rediss' || scheme === 'unix') {
     if (capability !== 'keyvalue') throw configInvalid(`--link: Redis provides key-value only, not ${capabilityLabel(capability)}`)
     return { backend: 'redis', linkConfig: { URL: value } }
@@ -239,10 +265,10 @@ export function targetFromFlag(value: string, capability: CapabilityName): Targe
     const query = value.indexOf('?')
     const server = query === -1 ? value : value.slice(0, query)
     const params = query === -1 ? {} : Object.fromEntries(new URLSearchParams(value.slice(query + 1)))
-    const serverKey = capability === 'keyvalue' ? 'cluster_uri' : 'cluster_uris'
+    const serverKey = capability === 'keyvalue' || capability === 'blobstore' ? 'cluster_uri' : 'cluster_uris'
     return { backend: 'nats', linkConfig: { [serverKey]: server, ...params } }
   }
-  if (scheme) throw configInvalid(`--link: unknown backend scheme ${scheme}://`, ['use embedded, redis://HOST:PORT/DB, nats://HOST:PORT, or a wasmCloud provider image'])
+  if (scheme) throw configInvalid(`--link: unknown backend scheme ${scheme}://`, ['use embedded, folder, file:///PATH, redis://HOST:PORT/DB, nats://HOST:PORT, or a wasmCloud provider image'])
   return targetFromImage(value, capability, '--link')
 }
 
@@ -274,7 +300,7 @@ export function parseLinkConfigFlag(value: string): { spec: InterfaceSpec; key: 
 // Resolution
 
 function capabilityLabel(capability: CapabilityName): string {
-  return capability === 'keyvalue' ? 'wasi:keyvalue' : capability === 'messaging-consumer' ? 'wasmcloud:messaging/consumer' : 'wasmcloud:messaging/handler'
+  return capability === 'keyvalue' ? 'wasi:keyvalue' : capability === 'blobstore' ? 'wasi:blobstore' : capability === 'messaging-consumer' ? 'wasmcloud:messaging/consumer' : 'wasmcloud:messaging/handler'
 }
 
 interface Draft {
@@ -283,6 +309,7 @@ interface Draft {
   linkConfig: Record<string, string>
   source: BindingSource
   imageRef?: string
+  secretKeys?: string[]
 }
 
 export function resolveBindings(input: ResolveInput): ResolvedBindings {
@@ -316,12 +343,13 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
       const spec = parseInterfaceSpec(specText)
       const capabilities = capabilitiesOfSpec(spec).filter((capability) => (direction === 'exports') === (capability === 'messaging-handler'))
       if (capabilities.length === 0) {
-        warnings.push(`${where}: ${specText} is not an interface wasmctl binds (key-value and messaging are); the override is ignored`)
+        warnings.push(`${where}: ${specText} is not an interface wasmctl binds (key-value, blobstore and messaging are); the override is ignored`)
         return
       }
       const imageRef = entry.image_ref ?? entry.uri
       if (imageRef !== undefined && typeof imageRef !== 'string') throw configInvalid(`${where} image_ref must be a string`)
       const linkName = typeof entry.link_name === 'string' && entry.link_name ? entry.link_name : DEFAULT_LINK_NAME
+      const secretKeys = Object.keys(secretValues(entry.secrets, `${where} secrets`, []))
       const linkConfig = expandAll(
         {
           ...baseLinkConfig,
@@ -338,10 +366,20 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
         else if (capability === 'keyvalue') {
           warnings.push(`${where}: no image_ref, so ${specText} stays on the embedded store`)
           target = { backend: 'embedded', linkConfig: {} }
+        } else if (capability === 'blobstore') {
+          // blobstore-fs is the default: its link config (`root`) applies without naming the image.
+          target = { backend: 'folder', linkConfig: {} }
         } else target = { backend: 'nats', linkConfig: {} }
         const byName = drafts.get(capability) ?? new Map<string, Draft>()
         if (byName.has(linkName)) throw configInvalid(`${where}: a second override for ${capabilityLabel(capability)} with link name "${linkName}"`, ['give each override its own link_name'])
-        byName.set(linkName, { backend: target.backend, linkName, linkConfig: { ...linkConfig, ...target.linkConfig }, source: 'wasmcloud.toml', ...(target.imageRef ? { imageRef: target.imageRef } : {}) })
+        byName.set(linkName, {
+          backend: target.backend,
+          linkName,
+          linkConfig: { ...linkConfig, ...target.linkConfig },
+          source: 'wasmcloud.toml',
+          ...(target.imageRef ? { imageRef: target.imageRef } : {}),
+          ...(secretKeys.length > 0 ? { secretKeys } : {}),
+        })
         drafts.set(capability, byName)
       }
     })
@@ -351,7 +389,7 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
   for (const value of input.links ?? []) {
     const { spec, specText, target } = parseLinkFlag(value)
     const capabilities = capabilitiesOfSpec(spec)
-    if (capabilities.length === 0) throw configInvalid(`--link ${specText}: wasmctl binds wasi:keyvalue and wasmcloud:messaging only`)
+    if (capabilities.length === 0) throw configInvalid(`--link ${specText}: wasmctl binds wasi:keyvalue, wasi:blobstore and wasmcloud:messaging only`)
     for (const capability of capabilities) {
       const resolved = targetFromFlag(expandEnv(target, env, `--link ${specText}`), capability)
       const byName = drafts.get(capability) ?? new Map<string, Draft>()
@@ -371,7 +409,7 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
   for (const value of input.linkConfigs ?? []) {
     const { spec, key, value: raw } = parseLinkConfigFlag(value)
     const capabilities = capabilitiesOfSpec(spec)
-    if (capabilities.length === 0) throw configInvalid(`--link-config: wasmctl binds wasi:keyvalue and wasmcloud:messaging only`)
+    if (capabilities.length === 0) throw configInvalid(`--link-config: wasmctl binds wasi:keyvalue, wasi:blobstore and wasmcloud:messaging only`)
     let applied = false
     for (const capability of capabilities) {
       for (const draft of drafts.get(capability)?.values() ?? []) {
@@ -390,6 +428,8 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
     if (found.length === 0) {
       if (capability === 'keyvalue') {
         bindings.push({ capability, interfaces, backend: 'embedded', linkName: DEFAULT_LINK_NAME, linkConfig: {}, source: 'default' })
+      } else if (capability === 'blobstore') {
+        bindings.push({ capability, interfaces, backend: 'folder', linkName: DEFAULT_LINK_NAME, linkConfig: {}, source: 'default' })
       } else if (capability === 'messaging-consumer') {
         missing.push({ capability, interfaces, hints: MESSAGING_HINTS('consumer') })
       } else {
@@ -451,7 +491,9 @@ export function describeBinding(binding: Binding): {
     binding.backend === 'redis'
       ? (configValue(binding.linkConfig, 'URL') ?? 'redis://127.0.0.1:6379/')
       : binding.backend === 'nats'
-        ? (configValue(binding.linkConfig, binding.capability === 'keyvalue' ? 'cluster_uri' : 'cluster_uris') ?? (binding.capability === 'keyvalue' ? 'nats://0.0.0.0:4222' : '0.0.0.0:4222'))
+        ? binding.capability === 'keyvalue' || binding.capability === 'blobstore'
+          ? (configValue(binding.linkConfig, 'cluster_uri') ?? 'nats://0.0.0.0:4222')
+          : (configValue(binding.linkConfig, 'cluster_uris') ?? '0.0.0.0:4222')
         : undefined
   return {
     capability: binding.capability,
@@ -460,9 +502,16 @@ export function describeBinding(binding: Binding): {
     linkName: binding.linkName,
     source: binding.source,
     ...(server ? { address: addressOf(server.split(',')[0]) } : {}),
+    // A folder is shown as the user gave it (the default one is resolved by the host).
+    ...(binding.backend === 'folder' ? { address: configValue(binding.linkConfig, 'root') ?? '.wasmctl/blobstore' } : {}),
     ...(binding.imageRef ? { imageRef: binding.imageRef } : {}),
-    linkConfig: redactConfig(binding.linkConfig),
+    linkConfig: maskKeys(redactConfig(binding.linkConfig), binding.secretKeys),
   }
+}
+
+function maskKeys(config: Record<string, string>, keys: string[] = []): Record<string, string> {
+  for (const key of keys) if (Object.hasOwn(config, key)) config[key] = '***'
+  return config
 }
 
 /**

@@ -1,11 +1,30 @@
 import { type Binding, describeBinding, type ResolvedBindings } from './binding.js'
+import { type BlobstoreBackend, openBlobstoreBackend, type OpenBlobstoreOptions } from './blobstore/index.js'
 import { KeyValueError, type KeyPage, type KeyValueBackend, openKeyValueBackend, type OpenKeyValueOptions } from './keyvalue/index.js'
 import { type MessagingBackend, openMessagingBackend } from './messaging/index.js'
+import { type SecretSpec, SecretStore } from './secrets/index.js'
 
 export * from './binding.js'
 export { handleKeyValueCall, KeyValueError, type KeyValueBackend, openKeyValueBackend } from './keyvalue/index.js'
 export { type BrokerMessage, type MessageHandler, type MessagingBackend, MessagingError, openMessagingBackend } from './messaging/index.js'
 export { redactConfig, redactUrl } from './redact.js'
+export {
+  type BlobstoreBackend,
+  BlobstoreError,
+  DEFAULT_BLOBSTORE_DIR,
+  type IncomingObject,
+  type ObjectNameStream,
+  openBlobstoreBackend,
+} from './blobstore/index.js'
+export {
+  parseSecretFlag,
+  resolveSecretSpecs,
+  SecretHandle,
+  SecretsError,
+  type SecretSpec,
+  SecretStore,
+  type SecretValue,
+} from './secrets/index.js'
 
 /**
  * Everything a running component is bound to, connected: what the host holds between start-up and
@@ -15,6 +34,10 @@ export { redactConfig, redactUrl } from './redact.js'
 export interface OpenCapabilities {
   /** The component's key-value backend (every wasi:keyvalue bucket goes through it); undefined if it imports none. */
   keyvalue?: KeyValueBackend
+  /** The component's wasi:blobstore backend; undefined if it imports none. */
+  blobstore?: BlobstoreBackend
+  /** wasmcloud:secrets values (empty when none are declared); print only its describe(). */
+  secrets: SecretStore
   /** For wasmcloud:messaging/consumer imports. */
   consumer?: MessagingBackend
   /** For the wasmcloud:messaging/handler export: call `subscribe` once the component can take messages. */
@@ -24,12 +47,24 @@ export interface OpenCapabilities {
   close(): Promise<void>
 }
 
-export async function openCapabilities(resolved: ResolvedBindings, options: OpenKeyValueOptions = {}): Promise<OpenCapabilities> {
-  const opened: { binding: Binding; backend: KeyValueBackend | MessagingBackend }[] = []
+export interface OpenCapabilitiesOptions extends OpenKeyValueOptions, OpenBlobstoreOptions {
+  /** Declared secrets (resolveSecretSpecs): read now, so a missing one stops start-up. */
+  secrets?: SecretSpec[]
+  env?: Record<string, string | undefined>
+}
+
+export async function openCapabilities(resolved: ResolvedBindings, options: OpenCapabilitiesOptions = {}): Promise<OpenCapabilities> {
+  const secrets = SecretStore.load(options.secrets ?? [], { env: options.env, baseDir: options.baseDir })
+  const opened: { binding: Binding; backend: KeyValueBackend | MessagingBackend | BlobstoreBackend }[] = []
   const closeAll = () => Promise.all(opened.map(({ backend }) => backend.close().catch(() => {}))).then(() => {})
   try {
     for (const binding of resolved.bindings) {
-      const backend = binding.capability === 'keyvalue' ? await openKeyValueBackend(binding, options) : await openMessagingBackend(binding)
+      const backend =
+        binding.capability === 'keyvalue'
+          ? await openKeyValueBackend(binding, options)
+          : binding.capability === 'blobstore'
+            ? await openBlobstoreBackend(binding, options)
+            : await openMessagingBackend(binding)
       opened.push({ binding, backend })
     }
   } catch (error) {
@@ -39,6 +74,11 @@ export async function openCapabilities(resolved: ResolvedBindings, options: Open
   const keyvalue = opened.filter(({ binding }) => binding.capability === 'keyvalue') as { binding: Binding; backend: KeyValueBackend }[]
   const first = (capability: Binding['capability']) => opened.find(({ binding }) => binding.capability === capability)?.backend as MessagingBackend | undefined
   return {
+    // One blobstore link: wasi:blobstore has no identifier to route several by (the default link wins).
+    blobstore: (opened.find(({ binding }) => binding.capability === 'blobstore' && binding.linkName === 'default') ?? opened.find(({ binding }) => binding.capability === 'blobstore'))?.backend as
+      | BlobstoreBackend
+      | undefined,
+    secrets,
     keyvalue: keyvalue.length === 0 ? undefined : keyvalue.length === 1 ? keyvalue[0].backend : new KeyValueRouter(keyvalue),
     consumer: first('messaging-consumer'),
     handler: first('messaging-handler'),

@@ -139,12 +139,12 @@ image_ref = "ghcr.io/wasmcloud/keyvalue-nats:0.4.1"
   it('ignores (with a warning) overrides for interfaces it does not bind', () => {
     const dev = devOf(`
 [[dev.overrides.imports]]
-interface_spec = "wasi:blobstore/blobstore"
-image_ref = "ghcr.io/wasmcloud/blobstore-fs:0.10.0"
+interface_spec = "wasmcloud:postgres/query"
+image_ref = "ghcr.io/wasmcloud/sqldb-postgres:0.8.0"
 `)
     const { bindings, warnings } = resolveBindings({ imports: KV_IMPORTS, exports: [], dev })
     expect(bindings[0].backend).toBe('embedded')
-    expect(warnings.join('\n')).toContain('wasi:blobstore/blobstore')
+    expect(warnings.join('\n')).toContain('wasmcloud:postgres/query')
   })
 })
 
