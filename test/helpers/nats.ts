@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import { execa, type ResultPromise } from 'execa'
-
 import { freePort } from './registry.js'
+import { installedBinary, startRestartableServer } from './server-process.js'
 
 /**
  * A real `nats-server -js` on 127.0.0.1 (free client and monitoring ports), with JetStream storage
@@ -23,74 +22,27 @@ export interface NatsServer {
   dispose(): Promise<void>
 }
 
-async function binary(name: string): Promise<string> {
-  for (const candidate of [name, `/usr/sbin/${name}`, `/usr/bin/${name}`]) {
-    const found = await execa('sh', ['-c', `command -v ${candidate}`], { reject: false })
-    const file = String(found.stdout).trim()
-    if (found.exitCode === 0 && file) return file
-  }
-  throw new Error(`\`${name}\` is not installed; the NATS tests need it: ${natsInstall}`)
-}
-
-/** Resolves once /healthz says JetStream is up (a bare TCP accept comes earlier than that). */
-async function waitForHealthy(monitorPort: number, child: ResultPromise, log: () => string): Promise<void> {
-  let exited = false
-  child.once('exit', () => (exited = true))
-  const deadline = Date.now() + 15_000
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`nats-server exited before it was ready:\n${log().slice(-2000)}`)
-    try {
-      const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`, { signal: AbortSignal.timeout(1000) })
-      const body = await response.text()
-      if (response.ok && body.includes('ok')) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`nats-server was not healthy within 15 s:\n${log().slice(-2000)}`)
+/** Ready once /healthz says JetStream is up (a bare TCP accept comes earlier than that). */
+async function healthy(monitorPort: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`, { signal: AbortSignal.timeout(1000) })
+  return response.ok && (await response.text()).includes('ok')
 }
 
 export async function startNats(): Promise<NatsServer> {
-  const server = await binary('nats-server')
+  const server = await installedBinary('nats-server', natsInstall)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wasmctl-nats-'))
   const port = await freePort()
   const monitorPort = await freePort()
-  let child: ResultPromise | undefined
-  let output = ''
-  const start = async () => {
-    output = ''
-    child = execa(server, ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir], {
-      reject: false,
-      stdin: 'ignore',
-      buffer: false,
-    })
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    try {
-      await waitForHealthy(monitorPort, child, () => output)
-    } catch (error) {
-      child.kill('SIGKILL')
-      await child
-      throw error
-    }
-  }
-  const stop = async () => {
-    if (!child) return
-    const running = child
-    child = undefined
-    running.kill('SIGTERM')
-    await running
-  }
-  await start()
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir]
+  const running = await startRestartableServer(server, args, () => healthy(monitorPort))
   return {
     port,
     url: `nats://127.0.0.1:${port}`,
     dir,
-    stop,
-    start,
+    stop: running.stop,
+    start: running.start,
     async dispose() {
-      await stop()
+      await running.stop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

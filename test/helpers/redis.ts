@@ -3,9 +3,10 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
-import { execa, type ResultPromise } from 'execa'
+import { execa } from 'execa'
 
 import { freePort } from './registry.js'
+import { installedBinary, startRestartableServer } from './server-process.js'
 
 /**
  * A real `redis-server` on 127.0.0.1 (a free port), with its data in a temp folder, that a test
@@ -27,69 +28,28 @@ export interface RedisServer {
   dispose(): Promise<void>
 }
 
-async function binary(name: string): Promise<string> {
-  const found = await execa('sh', ['-c', `command -v ${name}`], { reject: false })
-  const file = String(found.stdout).trim()
-  if (found.exitCode !== 0 || !file) throw new Error(`\`${name}\` is not installed; the Redis tests need it: ${redisInstall}`)
-  return file
-}
-
-/** Resolves once the server answers PING with PONG. */
-async function waitForPong(port: number, child: ResultPromise, log: () => string): Promise<void> {
-  let exited = false
-  child.once('exit', () => (exited = true))
-  const deadline = Date.now() + 15_000
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`redis-server exited before it was ready:\n${log().slice(-2000)}`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1')
-      socket.setTimeout(1000, () => socket.destroy())
-      socket.once('error', () => resolve(false))
-      socket.once('close', () => resolve(false))
-      socket.once('connect', () => socket.write('PING\r\n'))
-      socket.once('data', (data) => {
-        resolve(data.toString().startsWith('+PONG'))
-        socket.destroy()
-      })
+/** Ready once the server answers PING with PONG. */
+function answersPing(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.setTimeout(1000, () => socket.destroy())
+    socket.once('error', () => resolve(false))
+    socket.once('close', () => resolve(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => {
+      resolve(data.toString().startsWith('+PONG'))
+      socket.destroy()
     })
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`redis-server did not answer PING within 15 s:\n${log().slice(-2000)}`)
+  })
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const server = await binary('redis-server')
-  const cliBinary = await binary('redis-cli')
+  const server = await installedBinary('redis-server', redisInstall)
+  const cliBinary = await installedBinary('redis-cli', redisInstall)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wasmctl-redis-'))
   const port = await freePort()
-  let child: ResultPromise | undefined
-  let output = ''
-  const start = async () => {
-    output = ''
-    child = execa(
-      server,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'],
-      { reject: false, stdin: 'ignore', buffer: false },
-    )
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    try {
-      await waitForPong(port, child, () => output)
-    } catch (error) {
-      child.kill('SIGKILL')
-      await child
-      throw error
-    }
-  }
-  const stop = async () => {
-    if (!child) return
-    const running = child
-    child = undefined
-    running.kill('SIGTERM')
-    await running
-  }
-  await start()
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes']
+  const running = await startRestartableServer(server, args, () => answersPing(port))
   return {
     port,
     url: `redis://127.0.0.1:${port}/0`,
@@ -98,10 +58,10 @@ export async function startRedis(): Promise<RedisServer> {
       const result = await execa(cliBinary, ['-p', String(port), ...args], { stripFinalNewline: true })
       return String(result.stdout)
     },
-    stop,
-    start,
+    stop: running.stop,
+    start: running.start,
     async dispose() {
-      await stop()
+      await running.stop()
       rmSync(dir, { recursive: true, force: true })
     },
   }
