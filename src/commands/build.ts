@@ -6,7 +6,7 @@ import { describeBuildEvent, formatBuildResult } from '../build/report.js'
 import { KEYS_DIRECTORY_HELP } from '../claims/keystore.js'
 import { configPathFlag } from '../flags.js'
 import { loadProject } from '../project/load.js'
-import { stderrIsTTY } from '../ui/tty.js'
+import { stderrCanAnimate, stderrIsTTY } from '../ui/tty.js'
 
 export default class Build extends BaseCommand {
   static override description =
@@ -50,7 +50,7 @@ export default class Build extends BaseCommand {
     const showOutput = this.logger.level !== 'error'
     // At a terminal the build runs off the main thread with a live spinner (step, elapsed time);
     // JSON and CI logs keep plain lines from an in-process build.
-    const live = prefixOutput && !this.json && this.logger.enabled('info') && !flags['sign-only']
+    const live = stderrCanAnimate() && !this.json && this.logger.enabled('info') && !flags['sign-only']
     const progress = live ? (await import('../build/build-spinner.js')).createBuildSpinner(await this.spinner()) : undefined
     const runBuild = live ? (await import('../build/off-thread.js')).buildProjectOffThread : buildProject
     const result = await runBuild(project, {

@@ -10,7 +10,7 @@ import { isInteractive } from '../ui/tty.js'
 import Up from './up.js'
 
 // The host settings are `up`'s, spelled and documented the same.
-const { port, address, timeout, workers, 'allow-http': allowHttp, env, dir, config, 'require-signed': requireSigned, 'allowed-issuer': allowedIssuer } = Up.flags
+const { port, address, timeout, workers, 'max-queue': maxQueue, 'allow-http': allowHttp, env, dir, config, 'require-signed': requireSigned, 'allowed-issuer': allowedIssuer, link, 'link-config': linkConfig, secret } = Up.flags
 
 export default class Dev extends BaseCommand {
   static override summary = 'Build, serve and watch the project; every save is rebuilt and hot-swapped without dropping a request.'
@@ -24,12 +24,16 @@ export default class Dev extends BaseCommand {
     open: Flags.boolean({ description: 'Open the browser once the first build serves.' }),
     timeout,
     workers,
+    'max-queue': maxQueue,
     'allow-http': allowHttp,
     env,
     dir,
     config,
     'require-signed': requireSigned,
     'allowed-issuer': allowedIssuer,
+    link,
+    'link-config': linkConfig,
+    secret,
     'project-dir': projectDirFlag,
     // wash dev's names and meanings.
     'work-dir': Flags.string({ char: 'd', description: 'Project folder to build and watch, holding wasmcloud.toml (wash dev\'s --work-dir).', env: 'WASH_DEV_CODE_DIR' }),
@@ -47,8 +51,8 @@ export default class Dev extends BaseCommand {
     for (const warning of project.warnings) this.warn(warning)
     const dev = await import('../dev/index.js')
     const view = dev.createDevConsole({ json: this.json, stdout: process.stdout, stderr: process.stderr, debug: this.logger.enabled('debug') })
-    const hostFlags = { ...flags, allowHttp: flags['allow-http'], requireSigned: flags['require-signed'], allowedIssuer: flags['allowed-issuer'] }
-    const build = dev.createWorkerBuilder()
+    const hostFlags = { ...flags, allowHttp: flags['allow-http'], requireSigned: flags['require-signed'], allowedIssuer: flags['allowed-issuer'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'] }
+    const build = await dev.createDevBuilder({ requireSigned: Boolean(flags['require-signed'] || project.dev?.requireSigned) })
     let unbindKeys = () => {}
     // Events that arrive once the session is over (a late request or build line) would land after
     // the final JSON line; they are dropped.
@@ -65,6 +69,8 @@ export default class Dev extends BaseCommand {
         onEvent: (event) => rendering && view.render(event),
       })
       if (flags.open) void session.bus.next('reload.ok').then((event) => dev.openUrl(session, event.url))
+      // The fast path makes the signed artifact once the new version serves, not during the swap.
+      for (const type of ['reload.ok', 'reload.error'] as const) session.bus.on(type, () => build.served())
       if (isInteractive({ json: this.json })) unbindKeys = dev.bindSessionKeys(session, process.stdin)
       const summary = await session.done
       this.print(dev.formatDevSummary(summary))

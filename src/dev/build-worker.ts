@@ -4,6 +4,8 @@ import { parentPort } from 'node:worker_threads'
 
 import { isWasmctlError } from '../errors.js'
 import type { Project } from '../project/index.js'
+import type { BuildResult } from '../build/build.js'
+import type { ProjectBuildEvent, ProjectBuildOptions } from '../build/off-thread.js'
 import type { DevBuildResult } from './build-controller.js'
 import { currentThreadId } from './processes.js'
 
@@ -12,7 +14,11 @@ import { currentThreadId } from './processes.js'
  * answers with log lines and one `result` or `error` per build. The build modules are imported
  * once and stay loaded, which is what keeps componentize-js warm.
  */
-export type BuildWorkerRequest = { type: 'build'; id: number; project: Project; force?: boolean } | { type: 'abort'; id: number } | { type: 'close' }
+export type BuildWorkerRequest =
+  | { type: 'build'; id: number; project: Project; force?: boolean }
+  | { type: 'project-build'; id: number; project: Project; options: ProjectBuildOptions }
+  | { type: 'abort'; id: number }
+  | { type: 'close' }
 
 export type BuildWorkerReply =
   | { type: 'thread'; tid?: number }
@@ -36,6 +42,11 @@ const running = new Set<Promise<void>>()
 parentPort?.on('message', (request: BuildWorkerRequest) => {
   if (request.type === 'abort') return controllers.get(request.id)?.abort(new Error('superseded'))
   if (request.type === 'close') return void close()
+  // `wasmctl build` at a terminal (src/build/off-thread.ts): the same thread, the whole build.
+  if (request.type === 'project-build') {
+    const build = runProjectBuild(request.id, request.project, request.options).finally(() => running.delete(build))
+    return void running.add(build)
+  }
   const build = runBuild(request.id, request.project, request.force).finally(() => running.delete(build))
   running.add(build)
 })
@@ -66,6 +77,36 @@ async function runBuild(id: number, project: Project, force?: boolean): Promise<
       onLog: (level, message) => reply({ type: 'log', id, level, message }),
     })
     reply({ type: 'result', id, result })
+  } catch (error) {
+    const details = isWasmctlError(error) ? error.details : undefined
+    reply({
+      type: 'error',
+      id,
+      error: isWasmctlError(error)
+        ? { code: error.code, message: error.message, hints: error.hints, details: details && JSON.parse(JSON.stringify(details)) }
+        : { code: 'INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}`, hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'] },
+    })
+  } finally {
+    controllers.delete(id)
+  }
+}
+
+/** What a `project-build` answers besides `thread` and `error` (read by src/build/off-thread.ts). */
+export type ProjectBuildReply = { type: 'event'; id: number; event: ProjectBuildEvent } | { type: 'project-result'; id: number; result: BuildResult }
+
+async function runProjectBuild(id: number, project: Project, options: ProjectBuildOptions): Promise<void> {
+  const controller = new AbortController()
+  controllers.set(id, controller)
+  const reply = (message: BuildWorkerReply | ProjectBuildReply) => parentPort?.postMessage(message)
+  try {
+    const { buildProject } = await import('../build/build.js')
+    const result = await buildProject(project, {
+      ...options,
+      signal: controller.signal,
+      onEvent: (event) => reply({ type: 'event', id, event: { kind: 'build', event } }),
+      onWitDepsEvent: (event) => reply({ type: 'event', id, event: { kind: 'wit', event } }),
+    })
+    reply({ type: 'project-result', id, result })
   } catch (error) {
     const details = isWasmctlError(error) ? error.details : undefined
     reply({

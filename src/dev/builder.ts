@@ -57,7 +57,11 @@ export function createWorkerBuilder(): DevBuilder & { close(graceMs?: number): P
     const target = await ensureWorker()
     const id = ++nextId
     const result = new Promise<DevBuildResult>((resolve, reject) => waiting.set(id, { resolve, reject, onLog: options.onLog }))
-    const onAbort = () => target.postMessage({ type: 'abort', id } satisfies BuildWorkerRequest)
+    const onAbort = () => {
+      target.postMessage({ type: 'abort', id } satisfies BuildWorkerRequest)
+      // componentize-js cannot stop inside its synchronous wizer run; the wizer process can.
+      void import('./fast/stop-wizer.js').then(({ stopWizerOfThread }) => stopWizerOfThread(buildThread))
+    }
     options.signal.addEventListener('abort', onAbort, { once: true })
     target.postMessage({ type: 'build', id, project: structuredProject(project), force: options.force } satisfies BuildWorkerRequest)
     try {

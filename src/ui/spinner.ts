@@ -1,4 +1,4 @@
-import { stderrIsTTY } from './tty.js'
+import { stderrCanAnimate } from './tty.js'
 
 /**
  * A spinner on stderr, only for a person at a terminal: silent in JSON mode and when stderr is not
@@ -15,7 +15,7 @@ export interface Spinner {
 const silent: Spinner = { start() {}, update() {}, succeed() {}, fail() {}, stop() {} }
 
 export async function createSpinner(options: { json?: boolean; quiet?: boolean } = {}): Promise<Spinner> {
-  if (options.json || options.quiet || !stderrIsTTY()) return silent
+  if (options.json || options.quiet || !stderrCanAnimate()) return silent
   const { default: ora } = await import('ora')
   const spinner = ora({ stream: process.stderr, discardStdin: false })
   return {

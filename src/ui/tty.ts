@@ -12,3 +12,11 @@ export function isInteractive(options: { json?: boolean } = {}): boolean {
 export function stderrIsTTY(): boolean {
   return Boolean(process.stderr.isTTY)
 }
+
+/**
+ * A terminal that can show a spinner: a TTY that reports its width. A pseudo-terminal with no size
+ * (`script` without a window, some CI runners) reports 0 columns, and ora then clears lines without end.
+ */
+export function stderrCanAnimate(): boolean {
+  return stderrIsTTY() && (process.stderr.columns ?? 0) > 0
+}

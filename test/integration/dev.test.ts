@@ -59,7 +59,8 @@ async function newProject(root: string, template: string, env: Record<string, st
 
 describe('wasmctl dev on a ts-http project', () => {
   const root = tempDir('wasmctl-dev-it-')
-  const env = { WASMCTL_KEYS: path.join(root, 'keys') }
+  // Today's path (a componentize-js build per save); the fast path has test/integration/dev-fast.test.ts.
+  const env = { WASMCTL_KEYS: path.join(root, 'keys'), WASMCTL_DEV_FAST: '0' }
   let project: string
   let source: string
   let original: string
