@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { WASI } from 'node:wasi'
 
-import { ByteReader, concatBytes, encodeU32, sections } from '../wasm/binary.js'
+import { ByteReader, concatBytes, encodeU32, sections, skipConstExpr, skipLimits } from '../wasm/binary.js'
 
 /**
  * A drop-in for the `wizer` binary that componentize-js spawns (its `wizerBin` option), giving the
@@ -152,32 +152,6 @@ function layout(bytes: Uint8Array): ModuleLayout {
     }
   }
   return result
-}
-
-function skipLimits(reader: ByteReader): void {
-  const flags = reader.byte()
-  if (flags & 0x04) throw new Error('64-bit memories are not supported')
-  reader.u32()
-  if (flags & 0x01) reader.u32()
-}
-
-/** Skips a constant expression up to its `end`; only the forms the spec allows in globals. */
-function skipConstExpr(reader: ByteReader): void {
-  for (;;) {
-    const op = reader.byte()
-    if (op === 0x0b) return
-    if (op === 0x41 || op === 0x42) skipLeb(reader)
-    else if (op === 0x43) reader.pos += 4
-    else if (op === 0x44) reader.pos += 8
-    else if (op === 0x23 || op === 0xd2) reader.u32()
-    else if (op === 0xd0) reader.byte()
-    else if (op === 0x6a || op === 0x6b || op === 0x6c || op === 0x7c || op === 0x7d || op === 0x7e) continue
-    else throw new Error(`unsupported constant expression opcode 0x${op.toString(16)}`)
-  }
-}
-
-function skipLeb(reader: ByteReader): void {
-  while (reader.byte() & 0x80);
 }
 
 function section(id: number, content: Uint8Array): Uint8Array {

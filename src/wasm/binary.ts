@@ -115,6 +115,34 @@ export class ByteReader {
 }
 
 /** Reads the 8-byte preamble; throws WASM_INVALID for anything that is not wasm. */
+/** Skips a LEB128 number of any width. */
+export function skipLeb(reader: ByteReader): void {
+  while (reader.byte() & 0x80);
+}
+
+/** Skips a memory's or table's limits (32-bit memories; a 64-bit one is refused). */
+export function skipLimits(reader: ByteReader): void {
+  const flags = reader.byte()
+  if (flags & 0x04) throw invalidWasm('64-bit memories are not supported')
+  reader.u32()
+  if (flags & 0x01) reader.u32()
+}
+
+/** Skips a constant expression up to its `end`; only the forms the spec allows in globals. */
+export function skipConstExpr(reader: ByteReader): void {
+  for (;;) {
+    const op = reader.byte()
+    if (op === 0x0b) return
+    if (op === 0x41 || op === 0x42) skipLeb(reader)
+    else if (op === 0x43) reader.pos += 4
+    else if (op === 0x44) reader.pos += 8
+    else if (op === 0x23 || op === 0xd2) reader.u32()
+    else if (op === 0xd0) reader.s33()
+    else if (op === 0x6a || op === 0x6b || op === 0x6c || op === 0x7c || op === 0x7d || op === 0x7e) continue
+    else throw invalidWasm(`unsupported constant expression opcode 0x${op.toString(16)}`)
+  }
+}
+
 export function readPreamble(bytes: Uint8Array, start = 0): WasmEncoding {
   if (bytes.length - start < 8 || !WASM_MAGIC.every((b, i) => bytes[start + i] === b)) {
     const what = bytes.length - start < 4 || !WASM_MAGIC.every((b, i) => bytes[start + i] === b) ? 'not a WebAssembly file (no \\0asm magic)' : 'truncated WebAssembly header'

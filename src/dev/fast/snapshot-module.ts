@@ -1,4 +1,4 @@
-import { ByteReader, concatBytes, encodeU32, sections } from '../../wasm/binary.js'
+import { ByteReader, concatBytes, encodeU32, sections, skipConstExpr, skipLimits } from '../../wasm/binary.js'
 
 /**
  * Writes an initialized memory and globals into a core module, as wizer does (memory minimums
@@ -147,30 +147,6 @@ export function applyMemorySnapshot(module: Uint8Array, snapshot: MemorySnapshot
 
 function section(id: number, content: Uint8Array): Uint8Array {
   return concatBytes([Uint8Array.of(id), encodeU32(content.length), content])
-}
-
-function skipLimits(reader: ByteReader): void {
-  const flags = reader.byte()
-  reader.u32()
-  if (flags & 0x01) reader.u32()
-}
-
-function skipLeb(reader: ByteReader): void {
-  while (reader.byte() & 0x80);
-}
-
-function skipConstExpr(reader: ByteReader): void {
-  for (;;) {
-    const op = reader.byte()
-    if (op === 0x0b) return
-    if (op === 0x41 || op === 0x42) skipLeb(reader)
-    else if (op === 0x43) reader.pos += 4
-    else if (op === 0x44) reader.pos += 8
-    else if (op === 0x23 || op === 0xd2) reader.u32()
-    else if (op === 0xd0) reader.s33()
-    else if (op === 0x6a || op === 0x6b || op === 0x6c || op === 0x7c || op === 0x7d || op === 0x7e) continue
-    else throw new Error(`unsupported constant expression opcode 0x${op.toString(16)}`)
-  }
 }
 
 function constExpr(type: number, value: number | bigint): Uint8Array | undefined {
