@@ -163,6 +163,26 @@ export function isWasmctlError(error: unknown): error is WasmctlError {
 }
 
 /** An operation stopped because its AbortSignal fired (Ctrl-C). */
+/** The plain form of an error that crosses a worker thread boundary (structured clone keeps no class). */
+export interface PlainError {
+  code: string
+  message: string
+  hints: string[]
+  details?: Record<string, unknown>
+}
+
+/** A thrown value as a {@link PlainError}; anything but a WasmctlError is a bug, described by `internalPrefix`. */
+export function toPlainError(error: unknown, internalPrefix = 'internal error'): PlainError {
+  if (isWasmctlError(error)) {
+    return { code: error.code, message: error.message, hints: error.hints, details: error.details && (JSON.parse(JSON.stringify(error.details)) as Record<string, unknown>) }
+  }
+  return {
+    code: 'INTERNAL',
+    message: `${internalPrefix}: ${(error as Error)?.message ?? String(error)}`,
+    hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'],
+  }
+}
+
 export function interrupted(what = 'operation'): WasmctlError {
   return new WasmctlError('INTERRUPTED', `${what} interrupted`, { hints: ['run the command again to retry'] })
 }

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { syncBuiltinESMExports } from 'node:module'
 import { parentPort } from 'node:worker_threads'
 
-import { isWasmctlError } from '../errors.js'
+import { toPlainError } from '../errors.js'
 import type { Project } from '../project/index.js'
 import type { BuildResult } from '../build/build.js'
 import type { ProjectBuildEvent, ProjectBuildOptions } from '../build/off-thread.js'
@@ -78,14 +78,7 @@ async function runBuild(id: number, project: Project, force?: boolean): Promise<
     })
     reply({ type: 'result', id, result })
   } catch (error) {
-    const details = isWasmctlError(error) ? error.details : undefined
-    reply({
-      type: 'error',
-      id,
-      error: isWasmctlError(error)
-        ? { code: error.code, message: error.message, hints: error.hints, details: details && JSON.parse(JSON.stringify(details)) }
-        : { code: 'INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}`, hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'] },
-    })
+    reply({ type: 'error', id, error: toPlainError(error) })
   } finally {
     controllers.delete(id)
   }
@@ -108,14 +101,7 @@ async function runProjectBuild(id: number, project: Project, options: ProjectBui
     })
     reply({ type: 'project-result', id, result })
   } catch (error) {
-    const details = isWasmctlError(error) ? error.details : undefined
-    reply({
-      type: 'error',
-      id,
-      error: isWasmctlError(error)
-        ? { code: error.code, message: error.message, hints: error.hints, details: details && JSON.parse(JSON.stringify(details)) }
-        : { code: 'INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}`, hints: ['this is a bug in wasmctl: rerun with --log-level debug and report the output'] },
-    })
+    reply({ type: 'error', id, error: toPlainError(error) })
   } finally {
     controllers.delete(id)
   }

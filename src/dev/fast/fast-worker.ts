@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 
-import { isWasmctlError } from '../../errors.js'
+import { toPlainError } from '../../errors.js'
 import type { Project } from '../../project/index.js'
 import type { FastBuildResult } from './fast-build.js'
 
@@ -46,13 +46,6 @@ async function run(id: number, project: Project, cacheRoot: string): Promise<voi
     const result = await fastBuild(project, { cacheRoot, onLog: (level, message) => reply({ type: 'log', id, level, message }) })
     reply({ type: 'result', id, result })
   } catch (error) {
-    const details = isWasmctlError(error) ? error.details : undefined
-    reply({
-      type: 'error',
-      id,
-      error: isWasmctlError(error)
-        ? { code: error.code, message: error.message, hints: error.hints, details: details && JSON.parse(JSON.stringify(details)) }
-        : { code: 'INTERNAL', message: `the dev fast path failed: ${(error as Error)?.message ?? String(error)}`, hints: [] },
-    })
+    reply({ type: 'error', id, error: toPlainError(error, 'the dev fast path failed') })
   }
 }
