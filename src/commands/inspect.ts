@@ -66,17 +66,35 @@ export default class Inspect extends BaseCommand {
     }
     const wit = flags.wit && result.encoding === 'component' ? await (await import('../wasm/wit.js')).componentWitText(bytes) : undefined
     this.print(describeInspection(result, wit))
+    const capabilities = flags.wit && result.encoding === 'component' ? await this.capabilityPreview(bytes) : undefined
     const signatures = pulled ? await this.ociSignatures(pulled.reference, flags.insecure || undefined) : undefined
     const output = {
       file: args.file,
       ...(pulled ? { reference: pulled.reference, digest: pulled.digest } : {}),
       ...result,
       ...(wit === undefined ? {} : { wit }),
+      ...(capabilities ? { capabilities } : {}),
       ...(signatures ? { signatures } : {}),
     }
     const refusal = flags.verify ? trustRefusal(result, { requireSigned: true }) : undefined
     if (refusal) throw new WasmctlError(refusal.code, refusal.message, { hints: refusal.hints, details: { ...refusal.details, inspection: output } })
     return output
+  }
+
+  /** What each capability import would be bound to, from the project in the current folder (if any). */
+  private async capabilityPreview(bytes: Uint8Array) {
+    const { componentWorld } = await import('../wasm/world.js')
+    const { formatBindings, previewBindings } = await import('../host/bind.js')
+    const { findProject } = await import('../project/index.js')
+    try {
+      const preview = previewBindings(componentWorld(bytes), findProject({})?.raw.dev)
+      const text = formatBindings(preview)
+      if (text) this.print(text)
+      return preview
+    } catch (error) {
+      this.warn(`cannot tell how the capabilities would be bound: ${(error as Error).message}`)
+      return undefined
+    }
   }
 
   /** cosign signatures beside a pulled image, listed (not verified: that needs a key, see `verify`). */

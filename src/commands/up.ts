@@ -28,7 +28,12 @@ export default class Up extends BaseCommand {
     'allow-http': many('Host the component may call through wasi:http (host, host:port, *.domain or *).'),
     env: many('Environment variable the component sees (KEY=VALUE).'),
     dir: many('Host directory the component may use (HOST::GUEST).'),
-    config: many('wasi:config value (KEY=VALUE).'),
+    config: many('wasi:config/runtime value (KEY=VALUE; ${env:NAME} reads an environment variable). Adds to [dev] config.'),
+    link: many(
+      'Bind an interface for this run (INTERFACE=TARGET, repeatable): TARGET is embedded, redis://HOST:PORT/DB, nats://HOST:PORT[?bucket=B&subscriptions=S], file:///DIR, or a wasmCloud provider image. E.g. --link wasi:keyvalue=redis://127.0.0.1:6379/0. Replaces the project binding.',
+    ),
+    'link-config': many('Link config for a bound interface (INTERFACE:KEY=VALUE, repeatable; ${env:NAME} reads an environment variable), e.g. --link-config wasi:keyvalue:bucket=counts.'),
+    secret: many('A wasmcloud:secrets value for the component (NAME=env:VARIABLE or NAME=file:PATH, repeatable); the value never goes on the command line.'),
     'require-signed': Flags.boolean({ description: 'Refuse components without valid signed claims.' }),
     'allowed-issuer': many('Account key allowed to have signed the component (repeatable).'),
     'verify-key': Flags.string({ description: 'Run an OCI reference only if a cosign signature verifies with this public key (cosign.pub); the verified digest is what runs.', env: 'WASMCTL_VERIFY_KEY' }),
@@ -60,7 +65,7 @@ export default class Up extends BaseCommand {
       input,
       args: dash === -1 ? argv.slice(input === undefined ? 0 : 1).map(String) : this.argv.slice(dash + 1),
       project,
-      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'] },
+      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'] },
       pull: {
         registry: flags.registry,
         projectCredentialsFile: project?.registry.credentials,

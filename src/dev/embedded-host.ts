@@ -6,8 +6,9 @@ import type { DevHostFactory, DevHostOptions } from './host-controller.js'
 
 /**
  * The dev loop's host is the embedded host `wasmctl up` runs, with the same settings (`[dev]` in
- * wasmcloud.toml, then the host flags), reloaded with the project. Its key-value store belongs
- * to the host, not to a component version, so state survives every swap.
+ * wasmcloud.toml, then the host flags), reloaded with the project. Its capability backends
+ * (embedded key-value store, Redis, NATS) belong to the host, not to a component version: opened
+ * at the first load and kept while later versions bind the same way, so state survives every swap.
  *
  * Each build after the first reuses the previous build's transpiled glue when only code changed
  * (glue-reuse.ts). The transpile cache entries a session makes for builds it has replaced are
@@ -73,6 +74,11 @@ function forward(event: HostEvent, options: DevHostOptions): void {
       return options.onLog?.(LEVELS[event.level] ?? 'info', event.context ? `${event.context}: ${event.message}` : event.message, event.component)
     case 'error':
       return options.onLog?.('error', event.method ? `${event.method} ${event.path}: ${event.message}` : event.message, event.component ?? 'host')
+    case 'capabilities.bound':
+      // Credentials are already masked (describeBinding); one line per binding.
+      for (const binding of event.bindings) options.onLog?.('info', `${binding.interfaces.join(', ')} -> ${binding.backend}${binding.address ? ` at ${binding.address}` : ''} (${binding.source})`, 'host')
+      for (const warning of event.warnings) options.onLog?.('warn', warning, 'host')
+      return undefined
     case 'component.loaded':
       return options.onLog?.('debug', `loaded ${event.digest.slice(0, 19)} in ${event.loadMs} ms (${event.transpiled ? 'transpiled' : 'transpile cached'}, ${event.workers} workers${event.snapshot ? ', snapshots' : ''})`, 'host')
     default:

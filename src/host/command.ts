@@ -63,9 +63,10 @@ export async function runCommandComponent(component: LoadedComponent, options: R
         else if (message.type === 'log') options.onLog?.(message.level, message.context, message.message)
         else if (message.type === 'call') {
           try {
-            sendReply(port1, wake, { id: message.id, ok: message.kind.startsWith('kv.') ? store.handle(message.kind, message.payload) : undefined })
+            // Key-value answers are `{ ok }` or `{ err }` (the guest's wasi:keyvalue error value), as in server.ts.
+            sendReply(port1, wake, { id: message.id, ok: message.kind.startsWith('kv.') ? { ok: store.handle(message.kind, message.payload) } : undefined })
           } catch (error) {
-            sendReply(port1, wake, { id: message.id, error: (error as Error).message })
+            sendReply(port1, wake, { id: message.id, ok: { err: { tag: 'other', val: (error as Error).message } } })
           }
         } else if (message.type === 'fatal') {
           reject(

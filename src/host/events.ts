@@ -1,3 +1,5 @@
+import type { BindingDescription } from './bind.js'
+
 /**
  * What the host reports through `onEvent`. `up --json` prints each as one line of NDJSON; the
  * human renderer prints a line per request and per log on stderr.
@@ -26,6 +28,11 @@ export type HostEvent =
   | { event: 'log'; component: string; level: string; context?: string; message: string }
   /** A worker replaced its instance with a fresh one (after a failure, memory growth, or its use limit). */
   | { event: 'instance.replaced'; component: string; reason: 'failure' | 'reset' }
+  /**
+   * What the component's capabilities are bound to (before it serves): one entry per import (or
+   * messaging handler export) with its backend and address; credentials are masked.
+   */
+  | { event: 'capabilities.bound'; component: string; bindings: BindingDescription[]; warnings: string[] }
   | { event: 'host.closed' }
   /** A command component finished (`up file.wasm -- args`). */
   | { event: 'command.exit'; component: string; exitCode: number }

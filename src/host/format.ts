@@ -23,6 +23,19 @@ export function formatHostEvent(event: HostEvent, verbose = false): { stream: 's
     }
     case 'instance.replaced':
       return verbose ? { stream: 'stderr', text: `[${event.component}] instance replaced (${event.reason === 'failure' ? 'after a failure' : 'could not be reset'})` } : undefined
+    case 'capabilities.bound': {
+      if (event.bindings.length === 0 && event.warnings.length === 0) return undefined
+      const lines = event.bindings.map((binding) => {
+        const where = binding.address ? ` at ${binding.address}` : ''
+        const link = binding.linkName === 'default' ? '' : ` (link ${binding.linkName})`
+        const settings = Object.entries(binding.linkConfig)
+          .filter(([key]) => !/^(url|cluster_uris?|root)$/i.test(key))
+          .map(([key, value]) => `${key}=${value}`)
+        return `  ${binding.interfaces.join(', ')} -> ${binding.backend}${where}${link}${settings.length > 0 ? ` [${settings.join(' ')}]` : ''} (${binding.source})`
+      })
+      const warnings = event.warnings.map((warning) => `warning: ${warning}`)
+      return { stream: 'stderr', text: [...(lines.length > 0 ? ['Capabilities:', ...lines] : []), ...warnings].join('\n') }
+    }
     case 'host.closed':
       return verbose ? { stream: 'stderr', text: 'Stopped.' } : undefined
     case 'command.exit':

@@ -35,8 +35,14 @@ export interface LoadedComponent {
   origin: string
   /** `sha256:<hex>` of the component bytes. */
   digest: string
+  /** 'http': served by the host (an HTTP handler, a messaging handler, or both); 'command': run once. */
   kind: ComponentKind
   imports: string[]
+  exports: string[]
+  /** Exports wasi:http/incoming-handler. */
+  handlesHttp: boolean
+  /** Exports wasmcloud:messaging/handler (messages arrive through the worker pool). */
+  handlesMessages: boolean
   transpiled: TranspiledComponent
   modules: Record<string, WasmModule>
   /** Time spent checking, transpiling (or reading the cache) and compiling. */
@@ -57,7 +63,10 @@ const SUPPORTED_VERSIONS: Record<string, RegExp> = {
   'wasi:keyvalue': /^0\.2\.0-draft2?$/,
   'wasi:config': /^0\.2\.0-(draft|rc\.1)$/,
   'wasi:logging': /^0\.1\.0-draft$/,
+  'wasmcloud:messaging': /^0\.2\.0$/,
+  'wasmcloud:secrets': /^0\.1\.0-draft$/,
 }
+const MESSAGING_HANDLER = /^wasmcloud:messaging\/handler@0\.2\.0$/
 const WASI_02 = /^0\.2\.\d+(-.*)?$/
 
 /** Imports no provider offers, as `name@version`. */
@@ -73,11 +82,11 @@ export function unprovidedImports(imports: string[]): string[] {
 }
 
 export function componentKind(exports: string[], origin: string): ComponentKind {
-  if (exports.some((name) => /^wasi:http\/incoming-handler@0\.2\./.test(name))) return 'http'
+  if (exports.some((name) => /^wasi:http\/incoming-handler@0\.2\./.test(name) || MESSAGING_HANDLER.test(name))) return 'http'
   if (exports.some((name) => /^wasi:cli\/run@0\.2\./.test(name))) return 'command'
-  throw new WasmctlError('HOST_UNSUPPORTED_WORLD', `${origin} exports neither wasi:http/incoming-handler nor wasi:cli/run (it exports: ${exports.join(', ') || 'nothing'})`, {
+  throw new WasmctlError('HOST_UNSUPPORTED_WORLD', `${origin} exports neither wasi:http/incoming-handler, wasmcloud:messaging/handler nor wasi:cli/run (it exports: ${exports.join(', ') || 'nothing'})`, {
     hints: [
-      'the embedded host serves components that export wasi:http/incoming-handler@0.2.x and runs those that export wasi:cli/run@0.2.x',
+      'the embedded host serves components that export wasi:http/incoming-handler@0.2.x and/or wasmcloud:messaging/handler@0.2.0, and runs those that export wasi:cli/run@0.2.x',
       'check the world in the project WIT (`wit_world` in wasmcloud.toml)',
     ],
     details: { exports },
@@ -100,6 +109,9 @@ export async function loadComponent(source: ComponentInput, options: { cacheRoot
     digest: `sha256:${hex}`,
     kind,
     imports: world.imports,
+    exports: world.exports,
+    handlesHttp: world.exports.some((name) => /^wasi:http\/incoming-handler@0\.2\./.test(name)),
+    handlesMessages: world.exports.some((name) => MESSAGING_HANDLER.test(name)),
     transpiled,
     modules,
     loadMs: Math.round(performance.now() - started),

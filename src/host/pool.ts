@@ -3,7 +3,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 
 import { WasmctlError } from '../errors.js'
 import { BODY_WINDOW, BufferPool, CHUNK_BYTES, isPooled, sendReply, type SyncMessage } from './channel.js'
-import type { ComponentResponse, FromWorker, RequestMessage, WorkerSettings } from './protocol.js'
+import type { BrokerMessage, ComponentResponse, FromWorker, RequestMessage, WorkerSettings } from './protocol.js'
 import type { LogLevel } from './wasi/capabilities.js'
 import type { HeaderList } from './wasi/http.js'
 import { createWorker } from './worker-entry.js'
@@ -293,12 +293,17 @@ export type RequestBody = Uint8Array | Readable
 interface Job {
   id: number
   request: Omit<RequestMessage, 'body' | 'bodyStream'>
+  /** A message for wasmcloud:messaging/handler instead of an HTTP request (then `request` is unused). */
+  message?: BrokerMessage
   body: RequestBody
   /** performance.now() milliseconds: arrival + timeout. */
   deadline: number
   handlers: RequestHandlers
   settled: boolean
 }
+
+const EMPTY = new Uint8Array(0)
+const MESSAGE_REQUEST: Job['request'] = { method: 'POST', pathWithQuery: '/', authority: '', scheme: 'http', headers: [] }
 
 /** Bodies at most this big go to the worker in the request message when the front already has them whole. */
 const INLINE_BODY_BYTES = 64 * 1024
@@ -430,6 +435,33 @@ export class WorkerPool {
       job.settled = true
       this.armExpiry()
     }
+  }
+
+  /**
+   * Queues a message for the component's wasmcloud:messaging/handler, as one more job beside the
+   * HTTP requests: same queue, deadline, isolation (instance reset) and timeout. Resolves when
+   * handle-message returned; rejects with what went wrong (an `err`, a trap, a timeout, a full queue).
+   */
+  deliver(message: BrokerMessage, arrivedAt = performance.now()): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        id: this.nextId++,
+        request: MESSAGE_REQUEST,
+        message,
+        body: EMPTY,
+        deadline: arrivedAt + this.options.timeoutMs,
+        settled: false,
+        handlers: {
+          head() {},
+          done: (outcome) => ('failure' in outcome ? reject(new Error(outcome.failure)) : resolve()),
+        },
+      }
+      if (this.closing) return this.settle(job, { failure: 'the host is shutting down', refused: 'closing' })
+      if (this.queue.length >= this.options.maxQueue) return this.settle(job, { failure: `the queue is full (${this.options.maxQueue} jobs waiting for a worker)`, refused: 'queue-full' })
+      this.queue.push(job)
+      this.dispatch()
+      this.armExpiry()
+    })
   }
 
   /** Lets requests in flight finish (up to `graceMs`), then stops every worker. */
@@ -581,6 +613,10 @@ export class WorkerPool {
       if (!job) break
       slot.job = job
       slot.timer = setTimeout(() => this.timeOut(slot, job), Math.max(0, job.deadline - now))
+      if (job.message) {
+        slot.worker.postMessage({ type: 'message', id: job.id, message: job.message })
+        continue
+      }
       const inline = inlineBody(job.body)
       const request: RequestMessage =
         inline !== undefined ? { ...job.request, body: inline } : { ...job.request, bodyStream: slot.openInbound(job.body as Readable, this.options.budget, false) }

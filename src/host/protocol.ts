@@ -39,7 +39,14 @@ export interface ComponentResponse {
  */
 export type RequestMessage = Omit<IncomingRequestData, 'body'> & { body?: Uint8Array; bodyStream?: number }
 
-export type ToWorker = { type: 'request'; id: number; request: RequestMessage }
+/** wasmcloud:messaging@0.2.0 `broker-message`, as the guest sees it. */
+export interface BrokerMessage {
+  subject: string
+  body: Uint8Array
+  replyTo?: string
+}
+
+export type ToWorker = { type: 'request'; id: number; request: RequestMessage } | { type: 'message'; id: number; message: BrokerMessage }
 
 export type FromWorker =
   | { type: 'ready'; reusable: boolean }

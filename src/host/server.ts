@@ -2,10 +2,12 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 
+import { type BrokerMessage, handleKeyValueCall, KeyValueError, MessagingError, type OpenCapabilities } from '../capabilities/index.js'
 import { WasmctlError } from '../errors.js'
+import { type BoundCapabilities, bindComponent, bindingKey, type CapabilitySources, EmbeddedKeyValue, openComponentCapabilities } from './bind.js'
 import type { HostEvent } from './events.js'
-import { KeyValueStore } from './keyvalue-store.js'
 import { type ComponentInput, type LoadedComponent, loadComponent, readComponentFile, type TrustSettings } from './load.js'
+import { handleBlobCall } from './blob-calls.js'
 import { createAllowList, sendOutgoing } from './outgoing-http.js'
 import { BodyBudget, type CallStreams, type RequestOutcome, WorkerPool } from './pool.js'
 import type { Preopen } from './wasi/filesystem.js'
@@ -37,8 +39,17 @@ export interface HostOptions {
   preopens?: Preopen[]
   /** wasi:config values. */
   config?: Record<string, string>
-  /** Where wasi:keyvalue state is kept; undefined: in memory only. */
+  /** Where the embedded wasi:keyvalue backend keeps its state; undefined: in memory only. */
   keyvalueFile?: string
+  /** Where capability bindings come from (project `[dev]`, --link, --link-config, --secret); default: built-in backends only. */
+  capabilities?: CapabilitySources
+  /**
+   * Capabilities already opened for the first component (`up` opens them before the host listens,
+   * so an unreachable backend stops start-up); the host owns and closes them.
+   */
+  bound?: BoundCapabilities
+  /** The embedded key-value store `bound` was opened with (the host closes it); default: one on keyvalueFile. */
+  embeddedKeyValue?: EmbeddedKeyValue
   trust?: TrustSettings
   /** The transpile cache root. */
   cacheRoot: string
@@ -46,7 +57,7 @@ export interface HostOptions {
 }
 
 /** Settings a loaded version runs with; `load` may change them for the version it brings up. */
-export type VersionSettings = Pick<HostOptions, 'timeoutMs' | 'maxQueue' | 'allowHttp' | 'env' | 'preopens' | 'config' | 'trust'>
+export type VersionSettings = Pick<HostOptions, 'timeoutMs' | 'maxQueue' | 'allowHttp' | 'env' | 'preopens' | 'config' | 'trust' | 'capabilities'>
 
 export interface Host {
   /** `http://address:port` with the real port. */
@@ -91,9 +102,14 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const workers = Math.max(1, options.workers ?? os.availableParallelism())
   const budget = new BodyBudget(options.bodyBufferBytes ?? DEFAULT_BODY_BUFFER_BYTES)
   let versionSettings: VersionSettings = options
-  const store = new KeyValueStore(options.keyvalueFile, (error) => emit({ event: 'error', message: error.message }))
+  /**
+   * The connected backends of the version serving (see bind.ts); a new version whose bindings are
+   * the same keeps them, so the embedded store and connections survive a hot swap.
+   */
+  let capabilities: BoundCapabilities | undefined = options.bound
+  const embedded = options.embeddedKeyValue ?? new EmbeddedKeyValue(options.keyvalueFile, (error) => emit({ event: 'error', message: `key-value: ${error.message}` }))
 
-  let current: { component: LoadedComponent; pool: WorkerPool; timeoutMs: number } | undefined
+  let current: { component: LoadedComponent; pool: WorkerPool; timeoutMs: number; unsubscribe?: () => Promise<void> } | undefined
   let closed = false
   let announced = false
 
@@ -151,6 +167,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
       logRequest(status)
     }
     if (!current) return finish(503, [['content-type', 'text/plain']], 'no component is loaded yet\n', [['retry-after', '1']])
+    if (!current.component.handlesHttp) return finish(404, [['content-type', 'text/plain']], 'this component has no HTTP handler (it exports wasmcloud:messaging/handler only)\n')
 
     const headers: [string, string][] = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -236,9 +253,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
     })
   }
 
-  /** Host calls of one version, with that version's allow-list and timeout. */
-  const hostCalls = (allowed: (url: URL) => boolean, timeoutMs: number) => async (kind: string, payload: unknown, streams: CallStreams): Promise<unknown> => {
-    if (kind.startsWith('kv.')) return store.handle(kind, payload)
+  /** Host calls of one version, with that version's allow-list, timeout and capabilities. */
+  const hostCalls = (allowed: (url: URL) => boolean, timeoutMs: number, opened: OpenCapabilities, component: string) => async (kind: string, payload: unknown, streams: CallStreams): Promise<unknown> => {
+    if (kind.startsWith('kv.')) return keyValueCall(opened, kind, payload, component)
+    if (kind.startsWith('blob.') || kind.startsWith('secret.')) return handleBlobCall(kind, payload, streams, opened)
+    if (kind.startsWith('msg.')) return messagingCall(opened, kind, payload as BrokerMessage & { timeoutMs?: number }, component)
     if (kind === 'http.fetch') {
       const request = payload as OutgoingHttpRequest
       let url: URL
@@ -254,6 +273,49 @@ export async function createHost(options: HostOptions): Promise<Host> {
       return sendOutgoing(request, timeoutMs, streams)
     }
     throw new Error(`unknown host call ${kind}`)
+  }
+
+  /** A backend failure is the guest's wasi:keyvalue `error` value (never a trap), and is logged. */
+  async function keyValueCall(opened: OpenCapabilities, kind: string, payload: unknown, component: string): Promise<unknown> {
+    if (!opened.keyvalue) return { err: { tag: 'no-such-store' } }
+    try {
+      return { ok: await handleKeyValueCall(opened.keyvalue, kind, payload) }
+    } catch (error) {
+      const message = (error as Error).message
+      if (error instanceof KeyValueError) {
+        const variant = error.toWit()
+        if (variant.tag === 'other') emit({ event: 'error', message: `key-value (${opened.keyvalue.kind}): ${message}`, component })
+        return { err: variant }
+      }
+      emit({ event: 'error', message: `key-value (${opened.keyvalue.kind}) failed: ${message}`, component })
+      return { err: { tag: 'other', val: `the ${opened.keyvalue.kind} key-value backend failed` } }
+    }
+  }
+
+  /** wasmcloud:messaging/consumer: failures are the `err` string. */
+  async function messagingCall(opened: OpenCapabilities, kind: string, payload: BrokerMessage & { timeoutMs?: number }, component: string): Promise<unknown> {
+    if (!opened.consumer) return { err: 'wasmcloud:messaging/consumer is not bound: pass --link wasmcloud:messaging=nats://HOST:PORT' }
+    try {
+      if (kind === 'msg.request') {
+        const reply = await opened.consumer.request(payload.subject, payload.body, Math.max(1, Number(payload.timeoutMs ?? 0)))
+        return { ok: { subject: reply.subject, body: reply.body, ...(reply.replyTo ? { replyTo: reply.replyTo } : {}) } }
+      }
+      if (kind === 'msg.publish') {
+        await opened.consumer.publish({ subject: payload.subject, body: payload.body, ...(payload.replyTo ? { replyTo: payload.replyTo } : {}) })
+        return { ok: undefined }
+      }
+      throw new Error(`unknown messaging operation ${kind}`)
+    } catch (error) {
+      const message = error instanceof MessagingError ? error.toWit() : (error as Error).message
+      emit({ event: 'error', message: `messaging: ${kind === 'msg.request' ? `request to ${payload.subject}` : `publish to ${payload.subject}`} failed: ${message}`, component })
+      return { err: message }
+    }
+  }
+
+  /** The capabilities a version needs: the current ones when its bindings are the same, else newly opened. */
+  async function capabilitiesFor(component: LoadedComponent, sources: CapabilitySources): Promise<BoundCapabilities> {
+    if (capabilities && capabilities.key === bindingKey(bindComponent(component, sources), sources.secrets)) return capabilities
+    return openComponentCapabilities(component, sources, { embedded })
   }
 
   /**
@@ -295,6 +357,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
         })
       }
       const poolStarted = performance.now()
+      const sources = settings.capabilities ?? options.capabilities ?? { links: [], linkConfigs: [], secrets: [] }
+      const bound = await capabilitiesFor(component, sources)
+      const closeIfNew = async () => {
+        if (bound !== capabilities) await bound.opened.close()
+      }
       const log = (level: string, message: string, context?: string) =>
         emit({ event: 'log', component: component.name, level, ...(context ? { context } : {}), message })
       const pool = await WorkerPool.start({
@@ -315,18 +382,38 @@ export async function createHost(options: HostOptions): Promise<Host> {
           outgoingHttp: true,
           stdoutFd: 2,
         },
-        onCall: hostCalls(createAllowList(settings.allowHttp ?? []), timeoutMs),
+        onCall: hostCalls(createAllowList(settings.allowHttp ?? []), timeoutMs, bound.opened, component.name),
         onOutput: (stream, line) => log(stream, line),
         onLog: (level, context, message) => log(level, message, context),
         onProblem: (message) => emit({ event: 'error', message, component: component.name }),
         onReplaced: (reason) => emit({ event: 'instance.replaced', component: component.name, reason }),
+      }).catch(async (error) => {
+        await closeIfNew()
+        throw error
       })
       if (closed) {
         await pool.close(0)
+        await closeIfNew()
         throw new WasmctlError('INTERRUPTED', 'the host was closed while the component was loading')
       }
+      // Messages go through the same pool as requests (isolation, timeout); a failure is logged, not redelivered.
+      let unsubscribe: (() => Promise<void>) | undefined
+      if (component.handlesMessages && bound.opened.handler) {
+        try {
+          unsubscribe = await bound.opened.handler.subscribe((message) => pool.deliver(message), {
+            concurrency: workers,
+            onError: (error, message) => emit({ event: 'error', message: `message on ${message.subject}: ${(error as Error).message}`, component: component.name }),
+          })
+        } catch (error) {
+          await pool.close(0)
+          await closeIfNew()
+          throw error
+        }
+      }
       const previous = current
-      current = { component, pool, timeoutMs }
+      const previousCapabilities = capabilities
+      current = { component, pool, timeoutMs, unsubscribe }
+      capabilities = bound
       versionSettings = settings
       emit({
         event: 'component.loaded',
@@ -338,11 +425,15 @@ export async function createHost(options: HostOptions): Promise<Host> {
         snapshot: pool.snapshotting,
         workers,
       })
+      emit({ event: 'capabilities.bound', component: component.name, bindings: bound.opened.describe(), warnings: bound.resolved.warnings })
       if (!announced) {
         announced = true
         emit({ event: 'host.ready', url, component: component.name })
       }
-      if (previous) void retire(previous.pool, previous.timeoutMs)
+      if (previous) {
+        void previous.unsubscribe?.().catch(() => {})
+        void retire(previous.pool, previous.timeoutMs).then(() => (previousCapabilities && previousCapabilities !== bound ? previousCapabilities.opened.close() : undefined))
+      }
       return component
     },
     async close() {
@@ -350,10 +441,13 @@ export async function createHost(options: HostOptions): Promise<Host> {
       closed = true
       const closing = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
+      await current?.unsubscribe?.().catch(() => {})
       await Promise.all([current?.pool, ...retiring].map((pool) => pool?.close(CLOSE_GRACE_MS)))
       server.closeAllConnections()
       await closing
-      await store.flush()
+      // Flushes the embedded store, lets go of Redis/NATS connections.
+      await capabilities?.opened.close()
+      await embedded.close()
       emit({ event: 'host.closed' })
     },
   }

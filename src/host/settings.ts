@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs'
 import path from 'node:path'
 
+import { resolveRuntimeConfig, resolveSecretSpecs } from '../capabilities/index.js'
 import { WasmctlError } from '../errors.js'
 import { parseKeyValuePairs } from '../input.js'
 import { defaultCacheRoot } from '../oci/cache.js'
 import type { Project } from '../project/index.js'
+import type { CapabilitySources } from './bind.js'
 import type { HostOptions } from './server.js'
 import type { Preopen } from './wasi/filesystem.js'
 
@@ -25,9 +27,15 @@ export interface HostFlags {
   config?: string[]
   requireSigned?: boolean
   allowedIssuer?: string[]
+  /** `--link INTERFACE=TARGET` */
+  link?: string[]
+  /** `--link-config INTERFACE:KEY=VALUE` */
+  linkConfig?: string[]
+  /** `--secret NAME=env:VAR|file:PATH` */
+  secret?: string[]
 }
 
-export type ResolvedHostOptions = Omit<HostOptions, 'onEvent'> & { preopens: Preopen[]; env: Record<string, string>; config: Record<string, string> }
+export type ResolvedHostOptions = Omit<HostOptions, 'onEvent'> & { preopens: Preopen[]; env: Record<string, string>; config: Record<string, string>; capabilities: CapabilitySources }
 
 /** `--dir host::guest` (wasmtime's syntax); a lone path is mapped under the same name. */
 export function parseDir(value: string, base: string): Preopen {
@@ -72,7 +80,8 @@ export function resolveHostOptions(project: Project | undefined, flags: HostFlag
     maxQueue: flags.maxQueue,
     allowHttp: [...(dev?.allowHttp ?? []), ...(flags.allowHttp ?? [])],
     env: { ...dev?.env, ...parseKeyValuePairs(flags.env ?? [], 'env') },
-    config: { ...dev?.config, ...parseKeyValuePairs(flags.config ?? [], 'config') },
+    // `${env:NAME}` references are read here, so secrets stay out of wasmcloud.toml.
+    config: resolveRuntimeConfig(dev?.config ?? {}, flags.config ?? [], process.env),
     preopens: [...(dev?.dirs ?? []).map((dir) => parseDir(dir, projectDir)), ...(flags.dir ?? []).map((dir) => parseDir(dir, cwd))],
     keyvalueFile: project ? path.join(project.dir, '.wasmctl', 'keyvalue.json') : undefined,
     trust: {
@@ -80,5 +89,12 @@ export function resolveHostOptions(project: Project | undefined, flags: HostFlag
       allowedIssuers: [...new Set([...(dev?.allowedIssuers ?? []), ...(flags.allowedIssuer ?? [])])],
     },
     cacheRoot: defaultCacheRoot(),
+    capabilities: {
+      dev: project?.raw.dev,
+      links: flags.link ?? [],
+      linkConfigs: flags.linkConfig ?? [],
+      secrets: resolveSecretSpecs({ secrets: (project?.raw.dev as { secrets?: unknown } | undefined)?.secrets, flags: flags.secret ?? [] }).specs,
+      baseDir: projectDir,
+    },
   }
 }

@@ -1,5 +1,6 @@
 import type { Project } from '../project/index.js'
 import { runCommandComponent } from './command.js'
+import { EmbeddedKeyValue, openComponentCapabilities } from './bind.js'
 import type { HostEvent } from './events.js'
 import { loadComponent } from './load.js'
 import { stopTranspiler } from './transpile.js'
@@ -37,7 +38,17 @@ export async function runUp(options: RunUpOptions): Promise<{ exitCode: number }
     options.onEvent({ event: 'command.exit', component: component.name, exitCode })
     return { exitCode }
   }
-  const host = await createHost({ ...settings, onEvent: options.onEvent })
+  // Before listening: an unreachable backend or an unbound import stops start-up with its fix.
+  const embeddedKeyValue = new EmbeddedKeyValue(settings.keyvalueFile, (error) => options.onEvent({ event: 'error', message: `key-value: ${error.message}` }))
+  const bound = await openComponentCapabilities(component, settings.capabilities, { embedded: embeddedKeyValue })
+  let host
+  try {
+    host = await createHost({ ...settings, bound, embeddedKeyValue, onEvent: options.onEvent })
+  } catch (error) {
+    await bound.opened.close()
+    await embeddedKeyValue.close()
+    throw error
+  }
   try {
     await host.load(component)
     if (!options.signal.aborted) await new Promise((resolve) => options.signal.addEventListener('abort', resolve, { once: true }))

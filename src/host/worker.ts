@@ -5,9 +5,10 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import { HostChannel, type OutboundTransport } from './channel.js'
 import { wasm } from './wasm-api.js'
 import { ComponentInstance, type Glue } from './instance.js'
-import type { FromWorker, RequestMessage, ToWorker, WorkerSettings } from './protocol.js'
+import type { BrokerMessage, FromWorker, RequestMessage, ToWorker, WorkerSettings } from './protocol.js'
 import { ExitSignal } from './wasi/cli.js'
 import { detachBodies, flushBodies, type HeaderList, IncomingRequest, type OutgoingHttp, type OutgoingHttpResult, ResponseOutparam } from './wasi/http.js'
+import { setBlobStreams } from './wasi/blobstore.js'
 import { createImports, trackMissingImports } from './wasi/imports.js'
 import { type ByteSink, type ByteSource, setHostWaiter, sleepSync } from './wasi/io.js'
 
@@ -26,6 +27,7 @@ const channel = new HostChannel(post, settings.syncPort as MessagePort, new Int3
 // Bytes held back for coalescing go out before the thread blocks: the other side may be waiting for them.
 channel.beforeBlock = flushBodies
 setHostWaiter((timeout) => channel.wait(timeout), flushBodies)
+setBlobStreams(channel)
 
 /** Guest stdout/stderr in HTTP mode: whole lines posted to the main thread, which logs them. */
 class LineSink implements ByteSink {
@@ -166,6 +168,7 @@ if (settings.mode === 'command') {
   post({ type: 'ready', reusable: instance.reusable })
   port.on('message', (message: ToWorker) => {
     if (message.type === 'request') serve(message.id, message.request)
+    else if (message.type === 'message') handleMessage(message.id, message.message)
   })
 }
 
@@ -227,4 +230,39 @@ function serve(id: number, message: RequestMessage): void {
     instance = instantiate()
     post({ type: 'recycled', reason: failure !== undefined ? 'failure' : 'reset' })
   }
+}
+
+/**
+ * One message for wasmcloud:messaging/handler `handle-message`: a job like a request, with the
+ * same reset (or replacement) of the instance afterwards. An `err` it returns fails the job.
+ */
+function handleMessage(id: number, message: BrokerMessage): void {
+  const handler = exportNamed(instance.exports, 'wasmcloud:messaging/handler@')
+  let failure: unknown
+  try {
+    if (!handler) throw new Error('the component does not export wasmcloud:messaging/handler')
+    handler.handleMessage({ subject: message.subject, body: message.body, ...(message.replyTo ? { replyTo: message.replyTo } : {}) })
+  } catch (error) {
+    failure = error
+  }
+  ;(stdout as LineSink).end()
+  ;(stderr as LineSink).end()
+  detachBodies()
+  channel.endRequest()
+  const reusable = failure === undefined && instance.canReset()
+  if (failure === undefined) post({ type: 'response', id, replacing: !reusable })
+  else post({ type: 'failed', id, message: describeHandlerError(failure), replacing: !reusable })
+  if (reusable) {
+    instance.reset()
+  } else {
+    instance = instantiate()
+    post({ type: 'recycled', reason: failure !== undefined ? 'failure' : 'reset' })
+  }
+}
+
+/** handle-message's `err` string arrives as a ComponentError carrying it as `payload`. */
+function describeHandlerError(error: unknown): string {
+  const payload = (error as { payload?: unknown } | undefined)?.payload
+  if (typeof payload === 'string') return `handle-message returned an error: ${payload}`
+  return describe(error)
 }

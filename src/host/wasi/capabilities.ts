@@ -15,13 +15,20 @@ function keyvalueError(error: unknown): never {
   throw error
 }
 
+/** What the main thread answers a `kv.*` call with: a backend failure is a value, not a trap. */
+type KeyValueReply = { ok: unknown } | { err: { tag: string; val?: string } }
+
 export function createKeyvalue(call: HostCall) {
   const run = (kind: string, payload: Record<string, unknown>) => {
+    let reply: KeyValueReply
     try {
-      return call(kind, payload)
+      reply = call(kind, payload) as KeyValueReply
     } catch (error) {
       keyvalueError(error)
     }
+    // jco's glue turns a thrown value into the `err` of the import's result.
+    if ('err' in reply) throw reply.err
+    return reply.ok
   }
 
   class Bucket {
@@ -84,6 +91,32 @@ export function createConfig(values: Record<string, string>) {
     getAll: (): [string, string][] => Object.entries(values),
   }
   return { store, runtime: store }
+}
+
+/**
+ * wasmcloud:messaging@0.2.0 `consumer`: `request` and `publish` go to the bound NATS connection on
+ * the main thread; a failure (timeout, no responders, server gone) is the `err` string.
+ */
+export function createMessaging(call: HostCall) {
+  type Message = { subject: string; body: Uint8Array; replyTo?: string }
+  const run = (kind: string, payload: unknown): unknown => {
+    let reply: { ok?: unknown; err?: string }
+    try {
+      reply = call(kind, payload) as { ok?: unknown; err?: string }
+    } catch (error) {
+      if (error instanceof HostCallError) throw error.message
+      throw error
+    }
+    if (reply.err !== undefined) throw reply.err
+    return reply.ok
+  }
+  return {
+    consumer: {
+      request: (subject: string, body: Uint8Array, timeoutMs: number): Message => run('msg.request', { subject, body, timeoutMs }) as Message,
+      publish: (message: Message): void => void run('msg.publish', { subject: message.subject, body: message.body, ...(message.replyTo ? { replyTo: message.replyTo } : {}) }),
+    },
+    types: {},
+  }
 }
 
 export function createLogging(log: (level: LogLevel, context: string, message: string) => void) {

@@ -1,4 +1,5 @@
-import { createConfig, createKeyvalue, createLogging, type HostCall, type LogLevel } from './capabilities.js'
+import { BLOBSTORE_AND_SECRETS_INTERFACES, blobAndSecretImports } from './blobstore.js'
+import { createConfig, createKeyvalue, createLogging, createMessaging, type HostCall, type LogLevel } from './capabilities.js'
 import { type CliSettings, createCli } from './cli.js'
 import { clocks, random } from './clocks.js'
 import { createFilesystem, type Preopen } from './filesystem.js'
@@ -30,6 +31,7 @@ export function createImports(settings: ImportSettings): ImportObject {
   const keyvalue = createKeyvalue(settings.call)
   const config = createConfig(settings.config)
   const logging = createLogging(settings.log)
+  const messaging = createMessaging(settings.call)
   return {
     'wasi:cli/environment': cli.environment,
     'wasi:cli/exit': cli.exit,
@@ -66,6 +68,9 @@ export function createImports(settings: ImportSettings): ImportObject {
     'wasi:config/store': config.store,
     'wasi:config/runtime': config.runtime,
     'wasi:logging/logging': logging.logging,
+    'wasmcloud:messaging/consumer': messaging.consumer,
+    'wasmcloud:messaging/types': messaging.types,
+    ...blobAndSecretImports(settings.call),
   }
 }
 
@@ -106,6 +111,9 @@ export const PROVIDED_INTERFACES: ReadonlySet<string> = new Set([
   'wasi:config/store',
   'wasi:config/runtime',
   'wasi:logging/logging',
+  'wasmcloud:messaging/consumer',
+  'wasmcloud:messaging/types',
+  ...BLOBSTORE_AND_SECRETS_INTERFACES,
 ])
 
 /**

@@ -43,8 +43,11 @@ describe('component loading', () => {
         'wasi:http/types@0.3.0-rc-2025-09-16',
         'wasi:blobstore/blobstore@0.2.0-draft',
         'acme:billing/invoices@1.0.0',
+        'wasmcloud:messaging/consumer@0.2.0',
+        'wasmcloud:messaging/types@0.2.0',
+        'wasmcloud:messaging/consumer@0.3.0',
       ]),
-    ).toEqual(['wasi:http/types@0.3.0-rc-2025-09-16', 'wasi:blobstore/blobstore@0.2.0-draft', 'acme:billing/invoices@1.0.0'])
+    ).toEqual(['wasi:http/types@0.3.0-rc-2025-09-16', 'acme:billing/invoices@1.0.0', 'wasmcloud:messaging/consumer@0.3.0'])
   })
 
   it('runs what the component exports: an HTTP handler, a command, or nothing it can run', () => {
