@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import { Flags } from '@oclif/core'
 
-import { BaseCommand, fromEnv } from '../base-command.js'
+import { BaseCommand } from '../base-command.js'
 import { WasmctlError } from '../errors.js'
 import { projectDirFlag } from '../flags.js'
 import { loadProject } from '../project/load.js'
@@ -38,18 +38,20 @@ export default class Dev extends BaseCommand {
     // wash dev's names and meanings.
     'work-dir': Flags.string({ char: 'd', description: 'Project folder to build and watch, holding wasmcloud.toml (wash dev\'s --work-dir).', env: 'WASH_DEV_CODE_DIR' }),
     'ignore-dir': Flags.string({ char: 'i', multiple: true, description: 'Folder whose changes never trigger a build, relative to the project folder; repeatable. Build outputs, .git, node_modules, editor swap files and the file stdout/stderr are redirected to are always ignored.' }),
-    'manifest-output-dir': Flags.string({ description: 'Not supported yet: wash dev writes its generated wadm manifests there, and wasmctl has no manifest generator until `wasmctl app manifest` exists.' }),
+    'manifest-output-dir': Flags.string({
+      description: 'Existing folder that receives the session\'s wadm manifest, dev-<name>.yaml (the component as a file:// URL of its build, providers and links from its world), rewritten after every build that serves when it changed (wash dev\'s --manifest-output-dir). That folder is not watched (unless it holds the project).',
+      env: 'WASH_DEV_MANIFEST_OUTPUT_DIR',
+    }),
   }
 
   async run() {
     const { flags } = await this.parse(Dev)
     const { checkAllowedIssuers } = await import('../claims/issuers.js')
     checkAllowedIssuers(flags['allowed-issuer'] ?? [])
-    refuseManifestOutput(flags['manifest-output-dir'])
-    if (fromEnv('WASH_DEV_MANIFEST_OUTPUT_DIR')) this.warn('WASH_DEV_MANIFEST_OUTPUT_DIR is ignored: wasmctl dev generates no wadm manifest yet (until `wasmctl app manifest` exists)')
     const project = loadProject({ projectDir: projectDirOf(flags['project-dir'], flags['work-dir']) })
     for (const warning of project.warnings) this.warn(warning)
     const dev = await import('../dev/index.js')
+    const manifestOutputDir = flags['manifest-output-dir'] === undefined ? undefined : (await import('../dev/manifest-output.js')).checkManifestOutputDir(flags['manifest-output-dir'])
     const view = dev.createDevConsole({ json: this.json, stdout: process.stdout, stderr: process.stderr, debug: this.logger.enabled('debug') })
     const hostFlags = { ...flags, allowHttp: flags['allow-http'], requireSigned: flags['require-signed'], allowedIssuer: flags['allowed-issuer'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'] }
     const build = await dev.createDevBuilder({ requireSigned: Boolean(flags['require-signed'] || project.dev?.requireSigned) })
@@ -65,6 +67,7 @@ export default class Dev extends BaseCommand {
         port: flags.port,
         address: flags.address,
         ignoreDirs: flags['ignore-dir'],
+        manifestOutputDir,
         signal: this.signal,
         onEvent: (event) => rendering && view.render(event),
       })
@@ -87,13 +90,6 @@ export default class Dev extends BaseCommand {
   protected override formatJson(json: unknown): string {
     return JSON.stringify(json)
   }
-}
-
-function refuseManifestOutput(dir: string | undefined): void {
-  if (dir === undefined) return
-  throw new WasmctlError('USAGE', '--manifest-output-dir is not supported until `wasmctl app manifest` exists: wasmctl dev generates no wadm manifest yet', {
-    hints: ['drop --manifest-output-dir; wasmctl dev serves the component with its embedded host, without wadm'],
-  })
 }
 
 /** `--work-dir` is wash's `--project-dir`; both may be given only when they agree. */

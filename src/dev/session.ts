@@ -23,6 +23,11 @@ export interface DevSessionOptions {
   debounceMs?: number
   /** Folders whose changes never trigger a build (`--ignore-dir`), relative to the project folder or absolute. */
   ignoreDirs?: string[]
+  /**
+   * wash dev's `--manifest-output-dir`: an existing folder (absolute) that receives the session's
+   * wadm manifest after every build that serves; the watcher ignores it.
+   */
+  manifestOutputDir?: string
   /** Stops the session when it fires (Ctrl-C). */
   signal?: AbortSignal
   /** Every event, in order, from before the host starts. */
@@ -58,11 +63,14 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     else if (event.type === 'reload.ok') counts.reloads++
     else if (event.type === 'request') counts.requests++
   })
+  const manifestOutput = options.manifestOutputDir
+    ? (await import('./manifest-output.js')).attachManifestOutput({ bus, project: options.project, dir: options.manifestOutputDir })
+    : undefined
 
   const config = new ConfigController(bus, options.project)
   const builds = new BuildController({ bus, project: options.project, build: options.build })
   const host = new HostController({ bus, project: options.project, createHost: options.createHost, port: options.port, address: options.address })
-  const watcher = new WatchController({ bus, project: options.project, debounceMs: options.debounceMs, ignoreDirs: options.ignoreDirs })
+  const watcher = new WatchController({ bus, project: options.project, debounceMs: options.debounceMs, ignoreDirs: [...(options.ignoreDirs ?? []), ...(manifestOutput?.ignoreDir ? [manifestOutput.ignoreDir] : [])] })
 
   let stopping: Promise<DevSummary> | undefined
   let resolveDone!: (summary: DevSummary) => void
@@ -79,6 +87,9 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       config.close()
       // A build in progress is not waited for: the builder stops its toolchain when it closes.
       await Promise.allSettled([watcher.close(), builds.stop(250)])
+      // A manifest being written is finished, so the folder never keeps a temp file.
+      await manifestOutput?.flushed()
+      manifestOutput?.close()
       const url = host.url ?? startedUrl
       await host.close().catch(() => {})
       options.signal?.removeEventListener('abort', onAbort)

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { binRun, runCli } from '../helpers/cli.js'
+import { binRun } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 /**
@@ -106,13 +106,5 @@ describe('wasmctl dev with its output redirected into the project', () => {
     writeFileSync(path.join(project, 'generated', 'out.txt'), 'made by a tool\n')
     await sleep(1500)
     expect(builds()).toHaveLength(1)
-  })
-
-  it('refuses --manifest-output-dir until wasmctl can generate a manifest', async () => {
-    const project = makeProject()
-    const result = await runCli(['dev', '--json', '--manifest-output-dir', 'manifests'], { cwd: project })
-    expect(result.exitCode).toBe(2)
-    expect(result.json?.error).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/--manifest-output-dir is not supported until `wasmctl app manifest` exists/) })
-    expect(existsSync(path.join(project, 'manifests'))).toBe(false)
   })
 })

@@ -1,0 +1,173 @@
+import { statSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+import { fsError, WasmctlError } from '../errors.js'
+import { writeFileAtomic } from '../files.js'
+import { planApp, renderWadmManifest } from '../manifest/generate.js'
+import { manifestToYaml } from '../manifest/io.js'
+import { parseManifestValue } from '../manifest/model.js'
+import { planInputFromProject } from '../manifest/project.js'
+import { toReport, validateManifest } from '../manifest/validate.js'
+import { projectArtifacts } from '../project/artifacts.js'
+import type { Project } from '../project/index.js'
+import { isInside } from '../project/paths.js'
+import { readWasmFile } from '../wasm/read.js'
+import { componentWorld, type ComponentWorld } from '../wasm/world.js'
+import type { DevBus } from './bus.js'
+
+/**
+ * `wasmctl dev --manifest-output-dir DIR` (wash dev's flag, `WASH_DEV_MANIFEST_OUTPUT_DIR`):
+ * after every build that serves, the wadm Application that the session stands for is written to
+ * `DIR/<metadata.name>.yaml`, as wash dev writes the manifest it deploys to its local lattice. Only
+ * a manifest that differs from the last one written is written again (wash rewrites only when the
+ * component's dependencies changed), so a folder watched by another tool sees one write per change.
+ */
+
+/** wash dev's scaler for the component under development (manifest.rs). */
+const DEV_INSTANCES = 100
+
+export interface DevManifest {
+  name: string
+  /** `<name>.yaml`, the file wash dev writes. */
+  fileName: string
+  yaml: string
+  /** Interfaces left unbound and wadm validation findings, for the log. */
+  warnings: string[]
+}
+
+/**
+ * The image a lattice on this machine would run: the served artifact when it is the project's
+ * build output; otherwise (the JavaScript fast path serves a cache file that is rotated and
+ * removed with the session) the signed artifact in the build folder, which the background build
+ * writes moments after the swap.
+ */
+export function devManifestImage(project: Project, artifact: string | undefined): string {
+  const { signed, unsigned } = projectArtifacts(project)
+  const served = artifact === undefined ? undefined : path.resolve(artifact)
+  const file = served !== undefined && (served === path.resolve(signed) || served === path.resolve(unsigned)) ? served : path.resolve(signed)
+  return pathToFileURL(file).href
+}
+
+/**
+ * The manifest wash dev derives for a session: `dev-<project>`, no `version` annotation (wadm
+ * gives every put a fresh one), the component at `instances: 100`, providers and links from the
+ * component's world and `[dev]` overrides. wash also puts its lattice session id in the names; a
+ * wasmctl session has no lattice, so the name is stable for the project.
+ */
+export function renderDevManifest(project: Project, world: ComponentWorld, image: string): DevManifest {
+  const plan = planApp(planInputFromProject(project, world, image, { appName: `dev-${project.name}`, instances: DEV_INSTANCES, versionAnnotation: null }))
+  const manifest = renderWadmManifest(plan)
+  const warnings = [...plan.warnings]
+  const parsed = parseManifestValue(manifest)
+  if (parsed.ok) {
+    const report = toReport(validateManifest(parsed.manifest, manifest))
+    for (const failure of [...report.errors, ...report.warnings]) warnings.push(`generated manifest: ${failure.msg}`)
+  } else {
+    warnings.push(`generated manifest: ${parsed.message}`)
+  }
+  return { name: plan.appName, fileName: `${plan.appName}.yaml`, yaml: manifestToYaml(manifest), warnings }
+}
+
+/** The folder must exist and be a folder (wash dev refuses anything else); returns it absolute. */
+export function checkManifestOutputDir(dir: string, cwd = process.cwd()): string {
+  const resolved = path.resolve(cwd, dir)
+  let isDirectory: boolean
+  try {
+    isDirectory = statSync(resolved).isDirectory()
+  } catch (error) {
+    const failure = fsError(error, 'use manifest output folder', resolved)
+    throw new WasmctlError('FS_ERROR', failure.message, { cause: error, hints: [`create it first (mkdir -p ${dir}); wash dev requires the folder to exist too`] })
+  }
+  if (!isDirectory) {
+    throw new WasmctlError('FS_ERROR', `manifest output folder ${resolved} is not a folder`, { hints: ['pass a folder to --manifest-output-dir'] })
+  }
+  return resolved
+}
+
+/**
+ * The folder for the watcher to ignore, so a write is never a change to rebuild for; none when it
+ * holds the project (ignoring it would ignore every source). A manifest written into the project
+ * folder itself costs one extra build, after which the unchanged manifest is not written again.
+ */
+export function manifestDirToIgnore(projectDir: string, dir: string): string | undefined {
+  const project = path.resolve(projectDir)
+  const output = path.resolve(dir)
+  return output === project || isInside(project, output) ? undefined : output
+}
+
+export interface ManifestOutputOptions {
+  bus: DevBus
+  project: Project
+  /** Absolute, existing folder (see checkManifestOutputDir). */
+  dir: string
+  readWorld?: (artifact: string) => ComponentWorld
+  write?: (file: string, text: string) => Promise<void>
+}
+
+export interface ManifestOutput {
+  /** The folder the session's watcher must ignore (see manifestDirToIgnore). */
+  readonly ignoreDir?: string
+  /** Resolves once every write started so far has finished (the session waits for it on stop). */
+  flushed(): Promise<void>
+  close(): void
+}
+
+export function attachManifestOutput(options: ManifestOutputOptions): ManifestOutput {
+  const { bus, dir } = options
+  const readWorld = options.readWorld ?? ((artifact: string) => componentWorld(readWasmFile(artifact)))
+  const write = options.write ?? ((file: string, text: string) => writeFileAtomic(file, text))
+  let project = options.project
+  let lastBuild: { build: number; artifact: string } | undefined
+  let lastWritten: string | undefined
+  const reported = new Set<string>()
+  let queue: Promise<void> = Promise.resolve()
+
+  const warnOnce = (message: string) => {
+    if (reported.has(message)) return
+    reported.add(message)
+    bus.emit('log', { level: 'warn', message, source: 'manifest' })
+  }
+
+  const unsubscribe = [
+    bus.on('config.reload', (event) => {
+      project = event.project
+    }),
+    bus.on('build.ok', (event) => {
+      lastBuild = { build: event.build, artifact: event.artifact }
+    }),
+    bus.on('reload.ok', (event) => {
+      const artifact = lastBuild?.build === event.build ? lastBuild.artifact : undefined
+      let manifest: DevManifest
+      try {
+        const world = readWorld(artifact ?? projectArtifacts(project).signed)
+        manifest = renderDevManifest(project, world, devManifestImage(project, artifact))
+      } catch (error) {
+        warnOnce(`no manifest written to ${dir}: ${(error as Error)?.message ?? String(error)}`)
+        return
+      }
+      for (const warning of manifest.warnings) warnOnce(warning)
+      if (manifest.yaml === lastWritten) return
+      lastWritten = manifest.yaml
+      const file = path.join(dir, manifest.fileName)
+      // One write at a time, in order: the last manifest is the one left on disk.
+      queue = queue.then(async () => {
+        try {
+          await write(file, manifest.yaml)
+          bus.emit('log', { level: 'info', message: `wrote ${file}`, source: 'manifest' })
+        } catch (error) {
+          if (lastWritten === manifest.yaml) lastWritten = undefined
+          bus.emit('log', { level: 'warn', message: fsError(error, 'write manifest', file).message, source: 'manifest' })
+        }
+      })
+    }),
+  ]
+
+  return {
+    ignoreDir: manifestDirToIgnore(options.project.dir, dir),
+    flushed: () => queue,
+    close: () => {
+      for (const off of unsubscribe) off()
+    },
+  }
+}
