@@ -97,6 +97,12 @@ export const ErrorCodes = {
   HOST_UNSATISFIED_IMPORTS: ExitStatus.failed,
   HOST_UNSUPPORTED_WORLD: ExitStatus.failed,
   HOST_POLICY_REFUSED: ExitStatus.failed,
+  /** Components linked to components (`up a.wasm b.wasm`): an import two components export, with no --link-name to pick one. */
+  HOST_LINK_AMBIGUOUS: ExitStatus.usage,
+  /** Linked components that import each other's exports in a circle. */
+  HOST_LINK_CYCLE: ExitStatus.failed,
+  /** Linked components without exactly one entry (HTTP handler or command), one that links nothing, or an interface that cannot cross (resources). */
+  HOST_LINK_INVALID: ExitStatus.failed,
   // dev loop
   DEV_FAILED: ExitStatus.failed,
   // capabilities (late-bound backends: key-value, messaging)

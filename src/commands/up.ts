@@ -11,14 +11,19 @@ const { 'allow-latest': _allowLatest, ...pullFlags } = registryFlags
 export default class Up extends BaseCommand {
   static override summary = 'Run a component with the embedded host: serve a wasi:http component, or run a wasi:cli command.'
   static override description =
-    'Serves a wasi:http/incoming-handler component on 127.0.0.1 with a fresh state for every request, or runs a wasi:cli/run component as a command (`wasmctl up app.wasm -- args`, exiting with its status). The component gets only what it imports and you allow: no host files, environment or network unless granted. Without an argument, runs the project build output. With --json, one JSON event per line (host.ready, request, error, log, ...).'
+    'Serves a wasi:http/incoming-handler component on 127.0.0.1 with a fresh state for every request, or runs a wasi:cli/run component as a command (`wasmctl up app.wasm -- args`, exiting with its status; arguments go only after `--`). More components before `--` are linked to it: an import of one is satisfied by the matching export of another, each with its own isolated instance. The component gets only what it imports and you allow: no host files, environment or network unless granted. Without an argument, runs the project build output. With --json, one JSON event per line (host.ready, request, error, log, ...).'
   static override examples = [
     '<%= config.bin %> up build/hello_s.wasm --port 0',
     '<%= config.bin %> up ghcr.io/acme/hello:0.1.0 --require-signed',
     '<%= config.bin %> up tool.wasm --dir ./data::/data --env GREETING=hi -- input.txt',
+    '<%= config.bin %> up caller.wasm callee.wasm --port 0',
   ]
   static override strict = false
-  static override args = { component: Args.string({ description: 'A .wasm file or an OCI reference (default: the project build output).' }) }
+  static override args = {
+    component: Args.string({
+      description: 'A .wasm file or an OCI reference (default: the project build output). More components may follow: each import one of them has is satisfied by the matching export of another, as wasmCloud links components.',
+    }),
+  }
   static override flags = {
     port: Flags.integer({ char: 'p', description: 'Port to listen on (0 picks a free one). Default: [dev] port, else 8000.', min: 0, max: 65535, env: 'WASMCTL_PORT' }),
     address: Flags.string({ description: 'Address to listen on. Default: [dev] address, else 127.0.0.1.', env: 'WASMCTL_ADDRESS' }),
@@ -32,6 +37,7 @@ export default class Up extends BaseCommand {
     link: many(
       'Bind an interface for this run (INTERFACE=TARGET, repeatable): TARGET is embedded, redis://HOST:PORT/DB, nats://HOST:PORT[?bucket=B&subscriptions=S], file:///DIR, or a wasmCloud provider image. E.g. --link wasi:keyvalue=redis://127.0.0.1:6379/0. Replaces the project binding.',
     ),
+    'link-name': many('Which linked component satisfies an interface several of them export (INTERFACE=COMPONENT, COMPONENT being the file name without .wasm), e.g. --link-name wasmcloud:example/receiver=callee.'),
     'link-config': many('Link config for a bound interface (INTERFACE:KEY=VALUE, repeatable; ${env:NAME} reads an environment variable), e.g. --link-config wasi:keyvalue:bucket=counts.'),
     secret: many('A wasmcloud:secrets value for the component (NAME=env:VARIABLE or NAME=file:PATH, repeatable); the value never goes on the command line.'),
     'require-signed': Flags.boolean({ description: 'Refuse components without valid signed claims.' }),
@@ -44,15 +50,18 @@ export default class Up extends BaseCommand {
   }
 
   async run(): Promise<void> {
-    const { args, flags, argv } = await this.parse(Up)
+    const { flags, argv } = await this.parse(Up)
     const { checkAllowedIssuers } = await import('../claims/issuers.js')
     checkAllowedIssuers(flags['allowed-issuer'] ?? [])
     const { formatHostEvent, runUp } = await import('../host/index.js')
     const { findProject } = await import('../project/index.js')
     const project = findProject({ projectDir: flags['project-dir'] })
-    // `up -- a b` names no component, though oclif takes `a` for one.
+    // Components before `--` (the first takes requests or runs; the others are linked to it),
+    // arguments for a command only after it: `up -- a b` names no component, though oclif takes `a` for one.
     const dash = this.argv.indexOf('--')
-    const named = dash === -1 || this.argv.slice(0, dash).includes(args.component ?? '') ? args.component : undefined
+    const commandArgs = dash === -1 ? [] : this.argv.slice(dash + 1)
+    const positional = argv.map(String)
+    const [named, ...linked] = positional.slice(0, positional.length - commandArgs.length)
     const access = await registryAccess(flags)
     let input = named
     if (flags['verify-key']) {
@@ -63,7 +72,9 @@ export default class Up extends BaseCommand {
     }
     const { exitCode } = await runUp({
       input,
-      args: dash === -1 ? argv.slice(input === undefined ? 0 : 1).map(String) : this.argv.slice(dash + 1),
+      linked,
+      linkNames: flags['link-name'],
+      args: commandArgs,
       project,
       flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'] },
       pull: {

@@ -47,6 +47,7 @@ export async function runCommandComponent(component: LoadedComponent, options: R
     stdoutFd: options.stdoutFd ?? 1,
     syncPort: port2,
     signal,
+    ...(component.chain ? { chain: component.chain.map((member) => ({ ...member, snapshot: false })) } : {}),
   }
   if (options.signal?.aborted) throw interrupted(component.name)
   const worker = createWorker('worker', { workerData: settings, transferList: [port2] })

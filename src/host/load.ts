@@ -3,6 +3,7 @@ import path from 'node:path'
 import { assertTrusted } from '../claims/index.js'
 import { WasmctlError } from '../errors.js'
 import { readWasmFile } from '../wasm/read.js'
+import type { ChainMember } from './link.js'
 import { componentWorld } from '../wasm/world.js'
 import { unsatisfiedImports } from './pool.js'
 import { sha256Hex } from '../input.js'
@@ -28,7 +29,8 @@ export interface TrustSettings {
   allowedIssuers?: string[]
 }
 
-export type ComponentKind = 'http' | 'command'
+/** 'library': linked into another component (`up a.wasm b.wasm`), exporting only what that one imports. */
+export type ComponentKind = 'http' | 'command' | 'library'
 
 export interface LoadedComponent {
   name: string
@@ -47,6 +49,12 @@ export interface LoadedComponent {
   modules: Record<string, WasmModule>
   /** Time spent checking, transpiling (or reading the cache) and compiling. */
   loadMs: number
+  /**
+   * Set when other components are linked to this one: every component of the chain (this one
+   * last), in the order each worker instantiates them. `imports` then lists what the host
+   * provides to the whole chain.
+   */
+  chain?: ChainMember[]
 }
 
 export function readComponentFile(file: string): ComponentInput {
@@ -93,12 +101,22 @@ export function componentKind(exports: string[], origin: string): ComponentKind 
   })
 }
 
-export async function loadComponent(source: ComponentInput, options: { cacheRoot: string; trust: TrustSettings }): Promise<LoadedComponent> {
+export interface LoadOptions {
+  cacheRoot: string
+  trust: TrustSettings
+  /** Imports another component of the chain satisfies (link.ts), as written in the world. */
+  linkedImports?: string[]
+  /** A component of a chain that exports only to other components: no entry export needed. */
+  library?: boolean
+}
+
+export async function loadComponent(source: ComponentInput, options: LoadOptions): Promise<LoadedComponent> {
   const started = performance.now()
   assertTrusted(source.bytes, { requireSigned: options.trust.requireSigned, allowedIssuers: options.trust.allowedIssuers })
   const world = componentWorld(source.bytes)
-  const kind = componentKind(world.exports, source.origin)
-  const missing = unprovidedImports(world.imports)
+  const kind = options.library ? 'library' : componentKind(world.exports, source.origin)
+  const linked = new Set(options.linkedImports ?? [])
+  const missing = unprovidedImports(world.imports.filter((name) => !linked.has(name)))
   if (missing.length > 0) throw unsatisfiedImports(missing)
   const hex = sha256Hex(source.bytes)
   const transpiled = await transpileCached(source.bytes, options.cacheRoot, hex)

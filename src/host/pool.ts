@@ -266,7 +266,8 @@ export interface PoolOptions {
   /** Work a guest asks of the host (key-value, outgoing HTTP); runs on the main thread. */
   onCall(kind: string, payload: unknown, streams: CallStreams): Promise<unknown>
   onOutput(stream: 'stdout' | 'stderr', line: string): void
-  onLog(level: LogLevel, context: string, message: string): void
+  /** `component`: set when a linked component (not the entry) logged. */
+  onLog(level: LogLevel, context: string, message: string, component?: string): void
   /** Worker trouble that is not tied to a request (a replacement that failed to start). */
   onProblem(message: string): void
   onReplaced(reason: 'failure' | 'reset'): void
@@ -574,7 +575,7 @@ export class WorkerPool {
         this.options.onOutput(message.stream, message.line)
         break
       case 'log':
-        this.options.onLog(message.level, message.context, message.message)
+        this.options.onLog(message.level, message.context, message.message, message.component)
         break
       case 'recycled':
         slot.ready = true

@@ -4,6 +4,7 @@ import type { CallMessage, StreamMessage } from './channel.js'
 import type { LogLevel } from './wasi/capabilities.js'
 import type { Preopen } from './wasi/filesystem.js'
 import type { HeaderList, IncomingRequestData } from './wasi/http.js'
+import type { ChainMember } from './link.js'
 import type { WasmModule } from './wasm-api.js'
 
 /** Messages between the main thread and a component's worker threads. */
@@ -25,6 +26,8 @@ export interface WorkerSettings {
   stdoutFd: number
   syncPort: MessagePort
   signal: SharedArrayBuffer
+  /** Linked components (link.ts): instantiated in this order, the entry (this component) last. */
+  chain?: ChainMember[]
 }
 
 export interface ComponentResponse {
@@ -62,7 +65,8 @@ export type FromWorker =
   | { type: 'failed'; id: number; message: string; replacing: boolean }
   | { type: 'recycled'; reason: 'failure' | 'reset' }
   | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
-  | { type: 'log'; level: LogLevel; context: string; message: string }
+  /** `component`: the linked component that logged, when it is not the entry. */
+  | { type: 'log'; level: LogLevel; context: string; message: string; component?: string }
   | { type: 'exit'; code: number }
   | CallMessage
   | StreamMessage

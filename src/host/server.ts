@@ -362,8 +362,8 @@ export async function createHost(options: HostOptions): Promise<Host> {
       const closeIfNew = async () => {
         if (bound !== capabilities) await bound.opened.close()
       }
-      const log = (level: string, message: string, context?: string) =>
-        emit({ event: 'log', component: component.name, level, ...(context ? { context } : {}), message })
+      const log = (level: string, message: string, context?: string, from = component.name) =>
+        emit({ event: 'log', component: from, level, ...(context ? { context } : {}), message })
       const pool = await WorkerPool.start({
         size: workers,
         timeoutMs,
@@ -381,10 +381,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
           config: settings.config ?? {},
           outgoingHttp: true,
           stdoutFd: 2,
+          ...(component.chain ? { chain: component.chain } : {}),
         },
         onCall: hostCalls(createAllowList(settings.allowHttp ?? []), timeoutMs, bound.opened, component.name),
         onOutput: (stream, line) => log(stream, line),
-        onLog: (level, context, message) => log(level, message, context),
+        onLog: (level, context, message, from) => log(level, message, context, from),
         onProblem: (message) => emit({ event: 'error', message, component: component.name }),
         onReplaced: (reason) => emit({ event: 'instance.replaced', component: component.name, reason }),
       }).catch(async (error) => {

@@ -3,6 +3,7 @@ import { runCommandComponent } from './command.js'
 import { EmbeddedKeyValue, openComponentCapabilities } from './bind.js'
 import type { HostEvent } from './events.js'
 import { loadComponent } from './load.js'
+import { loadLinkedComponents, parseLinkNames, projectComponentLinks } from './link.js'
 import { stopTranspiler } from './transpile.js'
 import { createHost } from './server.js'
 import { type HostFlags, resolveHostOptions } from './settings.js'
@@ -15,6 +16,10 @@ import { resolveComponentSource, type ResolveSourceOptions } from './source.js'
 export interface RunUpOptions {
   /** The file or reference; undefined: the project build output. */
   input?: string
+  /** More components linked to the first (files or references): their exports satisfy its imports. */
+  linked?: string[]
+  /** `--link-name INTERFACE=COMPONENT`: which component's export satisfies INTERFACE when several offer it. */
+  linkNames?: string[]
   /** Arguments for a command component. */
   args: string[]
   project?: Project
@@ -28,9 +33,18 @@ export interface RunUpOptions {
 
 /** Resolves when the host has closed (after the signal) or the command has exited. */
 export async function runUp(options: RunUpOptions): Promise<{ exitCode: number }> {
-  const settings = resolveHostOptions(options.project, options.flags)
-  const source = await resolveComponentSource(options.input, { project: options.project, pull: { cacheRoot: settings.cacheRoot, ...options.pull } })
-  const component = await loadComponent(source, { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {} })
+  const resolved = resolveHostOptions(options.project, options.flags)
+  // Components named on the command line replace those the project links in ([[dev.overrides.imports]] with a .wasm image_ref).
+  const fromProject = options.project && !options.linked?.length ? projectComponentLinks(options.project.raw.dev, options.project.dir) : undefined
+  const settings = fromProject ? { ...resolved, capabilities: { ...resolved.capabilities, dev: fromProject.dev } } : resolved
+  const resolve = (input: string | undefined) => resolveComponentSource(input, { project: options.project, pull: { cacheRoot: settings.cacheRoot, ...options.pull } })
+  const source = await resolve(options.input)
+  const linked = options.linked?.length ? options.linked : (fromProject?.files ?? [])
+  const picks = { ...fromProject?.picks, ...parseLinkNames(options.linkNames ?? []) }
+  const component =
+    linked.length === 0
+      ? await loadComponent(source, { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {} })
+      : await loadLinkedComponents([source, ...(await Promise.all(linked.map(resolve)))], { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {}, picks })
   // Nothing else will be transpiled: free jco's transpiler (~100 MiB) instead of keeping it warm.
   await stopTranspiler()
   if (component.kind === 'command') {

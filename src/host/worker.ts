@@ -5,6 +5,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import { HostChannel, type OutboundTransport } from './channel.js'
 import { wasm } from './wasm-api.js'
 import { ComponentInstance, type Glue } from './instance.js'
+import { LinkedInstance, linkedCall } from './link-instance.js'
 import type { BrokerMessage, FromWorker, RequestMessage, ToWorker, WorkerSettings } from './protocol.js'
 import { ExitSignal } from './wasi/cli.js'
 import { detachBodies, flushBodies, type HeaderList, IncomingRequest, type OutgoingHttp, type OutgoingHttpResult, ResponseOutparam } from './wasi/http.js'
@@ -116,14 +117,17 @@ const { imports, missing } = trackMissingImports(
     config: settings.config,
     outgoingHttp: () => (settings.outgoingHttp ? outgoingHttp : undefined),
     call: (kind, payload) => channel.call(kind, payload),
-    log: (level, context, message) => post({ type: 'log', level, context, message }),
+    log: (level, context, message) => post({ type: 'log', level, context, message, ...(linkedCall.component ? { component: linkedCall.component } : {}) }),
   }),
 )
 
 const glue = (await import(pathToFileURL(settings.gluePath).href)) as Glue
 const modules = new Map(Object.entries(settings.modules))
+// Linked components (`up a.wasm b.wasm`): every member's glue, in the chain's order.
+const chainGlues = settings.chain ? await Promise.all(settings.chain.map(async (member) => (await import(pathToFileURL(member.gluePath).href)) as Glue)) : []
 
-function instantiate(): ComponentInstance {
+function instantiate(): ComponentInstance | LinkedInstance {
+  if (settings.chain) return LinkedInstance.create(settings.chain, chainGlues, imports, { maxUses: settings.maxUses })
   return ComponentInstance.create(glue, modules, imports, { snapshot: settings.snapshot, maxUses: settings.maxUses })
 }
 
@@ -138,7 +142,7 @@ function describe(error: unknown): string {
   return String(error)
 }
 
-let instance: ComponentInstance
+let instance: ComponentInstance | LinkedInstance
 try {
   instance = instantiate()
   if (missing.length > 0) {

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+
+import { WasmctlError } from '../../src/errors.js'
+import { type LinkWorld, parseLinkNames, planLinks, projectComponentLinks } from '../../src/host/link.js'
+
+// Which export satisfies which import when components are linked (`wasmctl up a.wasm b.wasm`).
+const HTTP = 'wasi:http/incoming-handler@0.2.2'
+const world = (name: string, imports: string[], exports: string[]): LinkWorld => ({ name, origin: `${name}.wasm`, imports, exports })
+
+function refusal(run: () => unknown): WasmctlError {
+  try {
+    run()
+  } catch (error) {
+    expect(error).toBeInstanceOf(WasmctlError)
+    return error as WasmctlError
+  }
+  throw new Error('expected a refusal')
+}
+
+describe('planLinks', () => {
+  it('orders exporters before importers, the HTTP entry last, whatever the argument order', () => {
+    const plan = planLinks([
+      world('callee', ['wasi:logging/logging@0.1.0-draft'], ['a:b/greeter@0.1.0']),
+      world('front', ['a:b/shouter@0.1.0', 'wasi:http/types@0.2.2'], [HTTP]),
+      world('middle', ['a:b/greeter@0.1.0'], ['a:b/shouter@0.1.0']),
+    ])
+    expect(plan.order).toEqual([0, 2, 1])
+    expect(plan.entry).toBe(1)
+    expect(plan.links[1].get('a:b/shouter@0.1.0')).toEqual({ exporter: 2, export: 'a:b/shouter@0.1.0' })
+    // Host-provided imports stay unlinked.
+    expect([...plan.links[0].keys()]).toEqual([])
+    expect([...plan.links[1].keys()]).toEqual(['a:b/shouter@0.1.0'])
+  })
+
+  it('refuses a cycle, naming it', () => {
+    const error = refusal(() =>
+      planLinks([world('front', ['a:b/one'], [HTTP]), world('one', ['a:b/two'], ['a:b/one']), world('two', ['a:b/one'], ['a:b/two'])]),
+    )
+    expect(error.code).toBe('HOST_LINK_CYCLE')
+    expect(error.message).toContain('one → two → one')
+  })
+
+  it('refuses an interface two components export unless a link name picks one', () => {
+    const worlds = [world('front', ['a:b/one@1.0.0'], [HTTP]), world('left', [], ['a:b/one@1.0.0']), world('right', [], ['a:b/one@1.0.0'])]
+    const error = refusal(() => planLinks(worlds))
+    expect(error.code).toBe('HOST_LINK_AMBIGUOUS')
+    expect(error.message).toContain('left and right')
+    const plan = planLinks(worlds, parseLinkNames(['a:b/one@1.0.0=right']))
+    expect(plan.order).toEqual([2, 0])
+    expect(refusal(() => planLinks(worlds, { 'a:b/one': 'nobody' })).code).toBe('HOST_LINK_INVALID')
+  })
+
+  it('needs exactly one entry, and refuses a component that offers nothing', () => {
+    expect(refusal(() => planLinks([world('a', [], ['a:b/one']), world('b', ['a:b/one'], [])])).message).toMatch(/exports wasi:http\/incoming-handler/)
+    expect(refusal(() => planLinks([world('a', [], [HTTP]), world('b', [], [HTTP])])).message).toMatch(/a and b all export a request handler/)
+    expect(refusal(() => planLinks([world('front', [], [HTTP]), world('args.txt', [], [])])).message).toMatch(/args\.txt\.wasm exports nothing/)
+  })
+
+  it('a command component may be the entry when no component handles HTTP', () => {
+    expect(planLinks([world('lib', [], ['a:b/one']), world('tool', ['a:b/one'], ['wasi:cli/run@0.2.0'])]).order).toEqual([0, 1])
+  })
+
+  it('rejects a malformed --link-name', () => {
+    expect(refusal(() => parseLinkNames(['a:b/one'])).code).toBe('INPUT_INVALID')
+  })
+})
+
+describe('projectComponentLinks', () => {
+  it('takes [[dev.overrides.imports]] entries naming a .wasm file, leaving provider images to the capability bindings', () => {
+    const provider = { interface_spec: 'wasi:keyvalue/store@0.2.0-draft', image_ref: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.1' }
+    const dev = {
+      port: 8080,
+      overrides: { imports: [{ interface_spec: 'a:b/greeter@0.1.0', image_ref: './lib/greeter_s.wasm' }, { interface: 'a:b/other', uri: 'file:///opt/other.wasm' }, provider] },
+    }
+    const links = projectComponentLinks(dev, '/project')
+    expect(links.files).toEqual(['/project/lib/greeter_s.wasm', '/opt/other.wasm'])
+    expect(links.picks).toEqual({ 'a:b/greeter': 'greeter', 'a:b/other': 'other' })
+    expect(links.dev).toEqual({ port: 8080, overrides: { imports: [provider] } })
+    expect(projectComponentLinks(undefined, '/project')).toEqual({ files: [], picks: {}, dev: undefined })
+  })
+})
+
+describe('interface versions', () => {
+  it('links only an export of the same version (an unversioned side matches any)', () => {
+    const front = world('front', ['a:b/one@0.2.0'], [HTTP])
+    expect(refusal(() => planLinks([front, world('old', [], ['a:b/one@0.1.0'])])).message).toMatch(/old\.wasm exports nothing/)
+    expect(planLinks([front, world('any', [], ['a:b/one'])]).links[0].get('a:b/one@0.2.0')).toEqual({ exporter: 1, export: 'a:b/one' })
+  })
+})
