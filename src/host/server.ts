@@ -80,7 +80,7 @@ const DEFAULT_PORT = 8000
 const DEFAULT_TIMEOUT_MS = 30_000
 /** Requests one instance serves before a fresh one replaces it (bounds what jco's glue accumulates). */
 const MAX_USES_PER_INSTANCE = 20_000
-const DEFAULT_BODY_BUFFER_BYTES = 64 * 1024 * 1024
+const DEFAULT_BODY_BUFFER_BYTES = 16 * 1024 * 1024
 const CLOSE_GRACE_MS = 2000
 const EMPTY_BODY = new Uint8Array(0)
 
