@@ -29,7 +29,7 @@ export interface HostOptions {
   workers?: number
   /** Requests that may wait for a worker; more get 503 with Retry-After. Default: see defaultMaxQueue. */
   maxQueue?: number
-  /** Body bytes held in memory across all requests before reading request bodies pauses; default 64 MiB. */
+  /** Body bytes held in memory across all requests before reading request bodies pauses; default 16 MiB. */
   bodyBufferBytes?: number
   /** Hosts the component may reach through wasi:http/outgoing-handler (none by default). */
   allowHttp?: string[]

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import { WasmctlError } from '../../src/errors.js'
-import { type LinkWorld, parseLinkNames, planLinks, projectComponentLinks } from '../../src/host/link.js'
+import { WasmctlError } from '../../../src/errors.js'
+import { type LinkWorld, parseLinkNames, planLinks, projectComponentLinks } from '../../../src/host/link.js'
 
 // Which export satisfies which import when components are linked (`wasmctl up a.wasm b.wasm`).
 const HTTP = 'wasi:http/incoming-handler@0.2.2'
