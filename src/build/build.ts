@@ -104,8 +104,8 @@ export async function buildProject(project: Project, options: BuildProjectOption
   if (options.signOnly) {
     const bytes = readArtifact(artifacts.unsigned)
     const { world } = validateArtifact(bytes, { artifact: artifacts.unsigned, witDir: project.witDir, witWorld: project.component.witWorld })
-    const signed = await sign(project, artifacts, keysDirectory!, options)
     const record = readCacheRecord(project)
+    const signed = await sign(project, artifacts, keysDirectory!, options, claimedToolchain(record?.toolchain))
     return finish({
       artifact: signed.path,
       signed: true,
@@ -158,7 +158,7 @@ export async function buildProject(project: Project, options: BuildProjectOption
     }
     // The build is current but its signature is not (a --build-only run, new keys): sign only.
     options.onEvent?.({ type: 'step', step: 'sign', message: 'no source changes since the last build: signing it again' })
-    const signed = await sign(project, artifacts, keysDirectory!, options)
+    const signed = await sign(project, artifacts, keysDirectory!, options, claimedToolchain(toolchain))
     await writeCacheRecord(project, { ...reusable, signed: { ...signed, signing: signingKey() } })
     const { world } = reusable
     return finish({ artifact: signed.path, signed: true, sha256: signed.sha256, size: signed.size, world, toolchain, cached: false })
@@ -193,7 +193,7 @@ export async function buildProject(project: Project, options: BuildProjectOption
     return finish({ artifact: unsigned.path, signed: false, sha256: unsigned.sha256, size: unsigned.size, world, toolchain, cached: false })
   }
   throwIfAborted(options.signal, 'build')
-  const signed = await sign(project, artifacts, keysDirectory!, options)
+  const signed = await sign(project, artifacts, keysDirectory!, options, claimedToolchain(toolchain))
   // Taken after signing: it may have generated the keys.
   record.signed = { ...signed, signing: signingKey() }
   await writeCacheRecord(project, record)
@@ -225,11 +225,19 @@ function cachedBuild(
   return { artifact, signed: true, sha256, size, world: record.world }
 }
 
+/** What the claims record of the toolchain: every pinned JS package, else the toolchain's own version. */
+function claimedToolchain(toolchain: { name: string; version: string | null; versions?: Record<string, string> } | undefined): Record<string, string> | undefined {
+  if (!toolchain) return undefined
+  if (toolchain.versions) return toolchain.versions
+  return toolchain.version ? { [toolchain.name]: toolchain.version } : undefined
+}
+
 async function sign(
   project: Project,
   artifacts: { unsigned: string; signed: string },
   keysDirectory: string,
   options: BuildProjectOptions,
+  toolchainVersions?: Record<string, string>,
 ): Promise<OutputRecord> {
   options.onEvent?.({ type: 'step', step: 'sign', message: `signing ${path.basename(artifacts.signed)}` })
   const result = await signWasmFile({
@@ -238,6 +246,7 @@ async function sign(
     project,
     tags: projectSignTags(project),
     callAlias: project.component.callAlias,
+    toolchain: toolchainVersions,
     issuer: options.signing?.issuer,
     subject: options.signing?.subject,
     keysDirectory,

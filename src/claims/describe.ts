@@ -24,6 +24,7 @@ export function describeInspection(result: InspectResult, wit?: string): string 
     row('Hash', `${result.embeddedHash} (${hashState})`)
     row('Signature', result.signatureValid ? 'valid' : 'INVALID')
     row('Claims', `section ${result.section}, wascap revision ${result.wascapRevision ?? 'none'}`)
+    if (result.toolchain) row('Toolchain', Object.entries(result.toolchain).map(([name, version]) => `${name} ${version}`).join(', '))
     row('Verdict', result.valid ? 'valid' : `INVALID: ${result.problems.join('; ')}`)
   }
   row('Size', `${result.size} bytes`)

@@ -29,6 +29,8 @@ export interface InspectResult {
   /** Capability ids of pre-0.14 wascap tokens. */
   caps?: string[]
   wascapRevision?: number
+  /** Toolchain versions that built the component, when wasmctl signed it after a build. */
+  toolchain?: Record<string, string>
   issuedAt?: TimeClaim
   expires?: TimeClaim & { human: string }
   notBefore?: TimeClaim & { human: string }
@@ -100,6 +102,7 @@ export function inspectWasm(bytes: Uint8Array, opts: { now?: number } = {}): Ins
     callAlias: meta.call_alias,
     caps: meta.caps,
     wascapRevision: claims.wascap_revision,
+    toolchain: claims.wasmctl_toolchain,
     issuedAt: timeClaim(claims.iat),
     expires: claims.exp === undefined ? undefined : { ...timeClaim(claims.exp), human: validation.expiresHuman },
     notBefore: claims.nbf === undefined ? undefined : { ...timeClaim(claims.nbf), human: validation.notBeforeHuman },

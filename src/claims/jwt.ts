@@ -37,6 +37,11 @@ export interface Claims {
   nbf?: number
   wascap?: ComponentMetadata
   wascap_revision?: number
+  /**
+   * wasmctl's own claim: the toolchain versions that built the component (for a reproducible
+   * rebuild). wascap readers, wash's included, ignore keys they do not know.
+   */
+  wasmctl_toolchain?: Record<string, string>
 }
 
 /**
@@ -72,6 +77,7 @@ export function orderedClaims(claims: Claims): Claims {
     out.wascap = meta
   }
   put('wascap_revision', claims.wascap_revision)
+  put('wasmctl_toolchain', claims.wasmctl_toolchain)
   return out as unknown as Claims
 }
 
@@ -111,6 +117,8 @@ export interface NewComponentClaimsOptions {
   expires?: number
   /** Unix seconds; defaults to now. */
   issuedAt?: number
+  /** Toolchain versions that built the component (`wasmctl_toolchain`). */
+  toolchain?: Record<string, string>
 }
 
 /** Claims for a component as wash's `claims sign` builds them (wascap `Claims::<Component>::with_dates`). */
@@ -132,6 +140,7 @@ export function newComponentClaims(options: NewComponentClaimsOptions): Claims {
       prov: false,
     },
     wascap_revision: WASCAP_REVISION,
+    wasmctl_toolchain: options.toolchain && Object.keys(options.toolchain).length > 0 ? options.toolchain : undefined,
   })
 }
 
@@ -218,7 +227,15 @@ function checkClaimsShape(value: unknown): Claims {
         }
       : undefined,
     wascap_revision: nullToUndefined(value.wascap_revision as number | null),
+    wasmctl_toolchain: stringRecord(value.wasmctl_toolchain),
   }
+}
+
+/** A claim that is an object of strings, or undefined (anything else is ignored, as unknown keys are). */
+function stringRecord(value: unknown): Record<string, string> | undefined {
+  if (!isRecord(value)) return undefined
+  const entries = Object.entries(value)
+  return entries.every(([, v]) => typeof v === 'string') ? (Object.fromEntries(entries) as Record<string, string>) : undefined
 }
 
 /**

@@ -57,6 +57,8 @@ export interface SignWasmFileOptions {
    * Off by default: wascap treats `jti` as a unique token id.
    */
   deterministicJti?: boolean
+  /** Toolchain versions that built the file, recorded in the claims (`wasmctl_toolchain`). */
+  toolchain?: Record<string, string>
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
   onEvent?: (event: SignEvent) => void
@@ -128,6 +130,7 @@ export async function signWasmFile(options: SignWasmFileOptions): Promise<SignWa
     rev,
     ver,
     callAlias,
+    toolchain: options.toolchain,
     issuedAt: nowSecs,
     expires: options.expiresInDays === undefined ? undefined : nowSecs + options.expiresInDays * SECONDS_PER_DAY,
     notBefore: options.notBeforeDays === undefined ? undefined : nowSecs + options.notBeforeDays * SECONDS_PER_DAY,

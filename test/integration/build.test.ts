@@ -46,6 +46,10 @@ describe('wasmctl build on each buildable template', () => {
 
       const inspected = await runCli(['inspect', result.artifact, '--json'], { cwd: dir, env })
       expect(inspected.json.result).toMatchObject({ valid: true, encoding: 'component', name })
+      // the claims record which toolchain made it: the JS packages pinned for a reproducible rebuild
+      const claimed = inspected.json.result.toolchain
+      if (result.toolchain.versions) expect(claimed).toEqual(result.toolchain.versions)
+      else expect(claimed).toEqual({ [result.toolchain.name]: result.toolchain.version })
 
       const second = await build(dir, '--json')
       expect(second.json.result).toMatchObject({ cached: true, artifact: result.artifact, sha256: result.sha256 })

@@ -63,6 +63,18 @@ describe('encoding', () => {
     expect(text).toBe(`{"jti":"${claims.jti}","iat":5,"iss":"${account.publicKey}","sub":"${module.publicKey}","wascap":{"hash":"${HASH}","tags":[],"prov":false},"wascap_revision":3}`)
   })
 
+  it('records the toolchain after wascap_revision, where wascap readers ignore it, and reads it back', () => {
+    const toolchain = { 'componentize-js': '0.23.0', node: '20.20.2' }
+    const claims = newComponentClaims({ issuer: account.publicKey, subject: module.publicKey, hash: HASH, issuedAt: 5, toolchain })
+    const jwt = encodeToken(claims, account)
+    const text = Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')
+    expect(text).toMatch(/"wascap_revision":3,"wasmctl_toolchain":\{"componentize-js":"0.23.0","node":"20.20.2"\}\}$/)
+    expect(decodeToken(jwt).claims.wasmctl_toolchain).toEqual(toolchain)
+    // anything but an object of strings is ignored on read, as an unknown key would be
+    const odd = forge({ typ: 'jwt', alg: 'Ed25519' }, { ...orderedClaims(claims), wasmctl_toolchain: { node: 20 } })
+    expect(decodeToken(odd).claims.wasmctl_toolchain).toBeUndefined()
+  })
+
   it('orders keys from any insertion order, keeping legacy caps between tags and rev', () => {
     const shuffled = { wascap_revision: 2, wascap: { prov: false, rev: 1, caps: ['x'], tags: [], hash: 'H', name: 'n' }, sub: 's', iss: 'i', iat: 1, jti: 'j' } as unknown as Claims
     expect(JSON.stringify(orderedClaims(shuffled))).toBe(
