@@ -148,7 +148,8 @@ async function saveComponentizeOutput(file: string, component: Uint8Array): Prom
   }
 }
 
-async function bundle(entry: string, projectDir: string, outfile: string): Promise<{ code: string; sourceMap: string }> {
+/** esbuild with the settings every JS build uses (`wasmctl build` and the dev fast path); nothing is written to `outfile`. */
+export async function bundle(entry: string, projectDir: string, outfile: string): Promise<{ code: string; sourceMap: string }> {
   const esbuild = await import('esbuild')
   try {
     const result = await esbuild.build({

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 
 import { type ErrorCode, interrupted, WasmctlError } from '../errors.js'
 import type { Project } from '../project/index.js'
 import type { BuildProjectOptions, BuildResult } from './build.js'
 import type { BuildEvent } from './events.js'
 import type { WitDepsEvent } from '../wit/fetch.js'
+import { workerScript } from '../worker-script.js'
 
 /**
  * `buildProject` on the dev loop's build thread (src/dev/build-worker.ts) instead of the main
@@ -26,7 +25,7 @@ type Reply =
 
 export async function buildProjectOffThread(project: Project, options: BuildProjectOptions = {}): Promise<BuildResult> {
   const { Worker } = await import('node:worker_threads')
-  const entry = workerEntry()
+  const entry = workerScript(new URL('../dev/build-worker.js', import.meta.url))
   const worker = new Worker(entry.code, { eval: entry.eval, stdout: true, stderr: true })
   // The toolchain's own prints (the thread's stdout is pointed at stderr there) stay on stderr.
   worker.stdout.pipe(process.stderr, { end: false })
@@ -61,13 +60,4 @@ export async function buildProjectOffThread(project: Project, options: BuildProj
     await exited
     clearTimeout(timer)
   }
-}
-
-/** As src/dev/builder.ts: the compiled worker, or its TypeScript source through tsx. */
-function workerEntry(): { code: string | URL; eval: boolean } {
-  const compiled = new URL('../dev/build-worker.js', import.meta.url)
-  if (existsSync(fileURLToPath(compiled))) return { code: compiled, eval: false }
-  const source = new URL('../dev/build-worker.ts', import.meta.url).href
-  const tsx = import.meta.resolve('tsx/esm/api')
-  return { code: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}) })`, eval: true }
 }

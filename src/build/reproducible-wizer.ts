@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { WASI } from 'node:wasi'
 
-import { ByteReader, concatBytes, encodeU32, sections, skipConstExpr, skipLimits } from '../wasm/binary.js'
+import { ByteReader, concatBytes, encodeU32, sections, encodeSleb, skipConstExpr, skipLimits } from '../wasm/binary.js'
 
 /**
  * A drop-in for the `wizer` binary that componentize-js spawns (its `wizerBin` option), giving the
@@ -256,18 +256,6 @@ function constExpr(type: number, value: number | bigint): Uint8Array | undefined
   }
 }
 
-function encodeSleb(value: bigint): Uint8Array {
-  const out: number[] = []
-  for (;;) {
-    const b = Number(value & 0x7fn)
-    value >>= 7n
-    if ((value === 0n && (b & 0x40) === 0) || (value === -1n && (b & 0x40) !== 0)) {
-      out.push(b)
-      return Uint8Array.from(out)
-    }
-    out.push(b | 0x80)
-  }
-}
 
 /**
  * The original module with the snapshot baked in, as wizer writes it: memory minimums grown to

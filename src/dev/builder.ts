@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 
 import { WasmctlError, type ErrorCode } from '../errors.js'
 import type { Project } from '../project/index.js'
 import type { DevBuilder, DevBuildOptions, DevBuildResult } from './build-controller.js'
 import type { BuildWorkerReply, BuildWorkerRequest } from './build-worker.js'
+import { workerScript } from '../worker-script.js'
 
 /**
  * The dev loop's builders. Builds run in a worker thread that lives as long as the session:
@@ -28,7 +27,7 @@ export function createWorkerBuilder(): DevBuilder & { close(graceMs?: number): P
   const ensureWorker = async (): Promise<Worker> => {
     if (worker) return worker
     const { Worker } = await import('node:worker_threads')
-    const entry = workerEntry()
+    const entry = workerScript(new URL('./build-worker.js', import.meta.url))
     const started = new Worker(entry.code, { eval: entry.eval, stdout: true, stderr: true })
     // What the toolchain prints on its own becomes log lines of the build in progress; nothing
     // reaches our stdout (the worker's stdout is pointed at stderr, see build-worker.ts).
@@ -96,17 +95,6 @@ export function createWorkerBuilder(): DevBuilder & { close(graceMs?: number): P
   })
 }
 
-/**
- * The compiled worker next to this file. Run from the TypeScript sources (tests, bin/dev.js), the
- * worker registers tsx itself first: Node 20 does not pass `--import` loaders on to workers.
- */
-function workerEntry(): { code: string | URL; eval: boolean } {
-  const compiled = new URL('./build-worker.js', import.meta.url)
-  if (existsSync(fileURLToPath(compiled))) return { code: compiled, eval: false }
-  const source = new URL('./build-worker.ts', import.meta.url).href
-  const tsx = import.meta.resolve('tsx/esm/api')
-  return { code: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}) })`, eval: true }
-}
 
 /** The project as plain data: the parsed TOML may hold TOML dates, which cross threads as Dates. */
 function structuredProject(project: Project): Project {

@@ -190,6 +190,20 @@ export function encodeU32(value: number): Uint8Array {
 }
 
 /** A custom section: id 0, size, then the name and the payload. */
+/** A signed LEB128 (the immediates of i32.const / i64.const). */
+export function encodeSleb(value: bigint): Uint8Array {
+  const out: number[] = []
+  for (;;) {
+    const byte = Number(value & 0x7fn)
+    value >>= 7n
+    if ((value === 0n && (byte & 0x40) === 0) || (value === -1n && (byte & 0x40) !== 0)) {
+      out.push(byte)
+      return Uint8Array.from(out)
+    }
+    out.push(byte | 0x80)
+  }
+}
+
 export function encodeCustomSection(name: string, payload: Uint8Array): Uint8Array {
   const nameBytes = new TextEncoder().encode(name)
   const nameLength = encodeU32(nameBytes.length)

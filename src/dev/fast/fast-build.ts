@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
-import { findJsEntry } from '../../build/js.js'
+import { bundle, findJsEntry } from '../../build/js.js'
 import { WasmctlError } from '../../errors.js'
 import { sha256Hex } from '../../input.js'
 import type { Project } from '../../project/index.js'
@@ -45,7 +45,8 @@ export async function fastBuild(project: Project, options: FastBuildOptions): Pr
   const entry = findJsEntry(project)
   if (!entry) throw new WasmctlError('BUILD_FAILED', `no JavaScript or TypeScript entry in ${project.dir}`)
   const sourceName = `${path.basename(entry).replace(/\.[mc]?[jt]s$/, '')}.js`
-  const { code, sourceMap } = await bundle(entry, project.dir, sourceName)
+  // Only names the output (source map paths): nothing is written.
+  const { code, sourceMap } = await bundle(entry, project.dir, path.join(project.dir, '.wasmctl-dev-bundle', sourceName))
   lap('bundle')
 
   const world = { witDir: project.witDir, worldName: project.component.witWorld, features: await featuresFor(code, sourceName) }
@@ -130,49 +131,6 @@ async function warmHostCache(engine: Engine, component: Uint8Array, cacheRoot: s
 /** The host cache entries the fast path wrote this session (each save's snapshot differs, so none is reused later). */
 export function removeHostEntries(): void {
   for (const state of reuse.values()) for (const dir of state.entries.splice(0)) rmSync(dir, { recursive: true, force: true })
-}
-
-async function bundle(entry: string, projectDir: string, sourceName: string): Promise<{ code: string; sourceMap: string }> {
-  const esbuild = await import('esbuild')
-  try {
-    const result = await esbuild.build({
-      entryPoints: [entry],
-      absWorkingDir: projectDir,
-      // Only names the output: nothing is written.
-      outfile: path.join(projectDir, '.wasmctl-dev-bundle', sourceName),
-      bundle: true,
-      format: 'esm',
-      // The same settings as src/build/js.ts, so the fast path runs the code `wasmctl build` would.
-      platform: 'browser',
-      target: 'es2022',
-      sourcemap: 'external',
-      write: false,
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'wit-imports-external',
-          setup(build) {
-            build.onResolve({ filter: /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*\// }, (args) => ({ path: args.path, external: true }))
-          },
-        },
-      ],
-    })
-    const code = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? ''
-    const sourceMap = result.outputFiles.find((file) => file.path.endsWith('.map'))?.text ?? ''
-    return { code, sourceMap }
-  } catch (error) {
-    const messages = ((error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? []).slice(0, 10)
-    const first = messages[0]
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : ''
-    throw new WasmctlError('BUILD_FAILED', `JavaScript build failed: ${where}${first?.text ?? (error as Error).message}`, {
-      hints: [first?.location ? `fix ${first.location.file}:${first.location.line} and save again` : 'fix the error and save again'],
-      details: {
-        tool: 'esbuild',
-        ...(first?.location ? { location: { file: first.location.file, line: first.location.line, column: first.location.column + 1 } } : {}),
-        errors: messages.map((message) => ({ text: message.text, ...message.location })),
-      },
-    })
-  }
 }
 
 /** StarlingMonkey's message with bundle positions (`index.js:12:7`) mapped back to the sources. */

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 
 import { type ErrorCode, WasmctlError } from '../../errors.js'
@@ -8,6 +6,7 @@ import type { Project } from '../../project/index.js'
 import type { DevBuilder, DevBuildOptions, DevBuildResult } from '../build-controller.js'
 import type { FastBuildResult } from './fast-build.js'
 import type { FastWorkerReply, FastWorkerRequest } from './fast-worker.js'
+import { workerScript } from '../../worker-script.js'
 
 /**
  * The dev loop's builder for JavaScript and TypeScript projects (issue 15): a save is served from
@@ -65,7 +64,7 @@ export function createFastBuilder(options: FastBuilderOptions): ClosableBuilder 
   const ensureWorker = async (): Promise<Worker> => {
     if (worker) return worker
     const { Worker } = await import('node:worker_threads')
-    const entry = workerEntry()
+    const entry = workerScript(new URL('./fast-worker.js', import.meta.url))
     const started = new Worker(entry.code, { eval: entry.eval, stdout: true, stderr: true })
     started.stdout.resume()
     started.stderr.resume()
@@ -223,14 +222,6 @@ async function defaultCacheRoot(): Promise<string> {
   return defaultCacheRoot()
 }
 
-/** As builder.ts: the compiled worker, or the TypeScript source through tsx (tests, bin/dev.js). */
-function workerEntry(): { code: string | URL; eval: boolean } {
-  const compiled = new URL('./fast-worker.js', import.meta.url)
-  if (existsSync(fileURLToPath(compiled))) return { code: compiled, eval: false }
-  const source = new URL('./fast-worker.ts', import.meta.url).href
-  const tsx = import.meta.resolve('tsx/esm/api')
-  return { code: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}) })`, eval: true }
-}
 
 function structuredProject(project: Project): Project {
   return { ...project, raw: JSON.parse(JSON.stringify(project.raw)) as Record<string, unknown> }

@@ -1,4 +1,4 @@
-import { ByteReader, concatBytes, encodeU32, sections, skipConstExpr, skipLimits } from '../../wasm/binary.js'
+import { ByteReader, concatBytes, encodeU32, sections, encodeSleb, skipConstExpr, skipLimits } from '../../wasm/binary.js'
 
 /**
  * Writes an initialized memory and globals into a core module, as wizer does (memory minimums
@@ -175,15 +175,3 @@ function encodeSleb32(value: number): Uint8Array {
   return encodeSleb(BigInt.asIntN(32, BigInt(value)))
 }
 
-function encodeSleb(value: bigint): Uint8Array {
-  const out: number[] = []
-  for (;;) {
-    const byte = Number(value & 0x7fn)
-    value >>= 7n
-    if ((value === 0n && (byte & 0x40) === 0) || (value === -1n && (byte & 0x40) !== 0)) {
-      out.push(byte)
-      return Uint8Array.from(out)
-    }
-    out.push(byte | 0x80)
-  }
-}
