@@ -10,7 +10,7 @@ import { isInteractive } from '../ui/tty.js'
 import Up from './up.js'
 
 // The host settings are `up`'s, spelled and documented the same.
-const { port, address, timeout, workers, 'max-queue': maxQueue, 'allow-http': allowHttp, env, dir, config, 'require-signed': requireSigned, 'allowed-issuer': allowedIssuer, link, 'link-config': linkConfig, secret } = Up.flags
+const { port, address, timeout, workers, 'max-queue': maxQueue, 'allow-http': allowHttp, env, dir, config, 'require-signed': requireSigned, 'allowed-issuer': allowedIssuer, link, 'link-config': linkConfig, secret, 'tls-ca-path': tlsCaPath, 'connect-to': connectTo } = Up.flags
 
 export default class Dev extends BaseCommand {
   static override summary = 'Build, serve and watch the project; every save is rebuilt and hot-swapped without dropping a request.'
@@ -34,6 +34,8 @@ export default class Dev extends BaseCommand {
     link,
     'link-config': linkConfig,
     secret,
+    'tls-ca-path': tlsCaPath,
+    'connect-to': connectTo,
     'project-dir': projectDirFlag,
     // wash dev's names and meanings.
     'work-dir': Flags.string({ char: 'd', description: 'Project folder to build and watch, holding wasmcloud.toml (wash dev\'s --work-dir).', env: 'WASH_DEV_CODE_DIR' }),
@@ -53,7 +55,7 @@ export default class Dev extends BaseCommand {
     const dev = await import('../dev/index.js')
     const manifestOutputDir = flags['manifest-output-dir'] === undefined ? undefined : (await import('../dev/manifest-output.js')).checkManifestOutputDir(flags['manifest-output-dir'])
     const view = dev.createDevConsole({ json: this.json, stdout: process.stdout, stderr: process.stderr, debug: this.logger.enabled('debug') })
-    const hostFlags = { ...flags, allowHttp: flags['allow-http'], requireSigned: flags['require-signed'], allowedIssuer: flags['allowed-issuer'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'] }
+    const hostFlags = { ...flags, allowHttp: flags['allow-http'], requireSigned: flags['require-signed'], allowedIssuer: flags['allowed-issuer'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'], tlsCaPath: flags['tls-ca-path'], connectTo: flags['connect-to'] }
     const build = await dev.createDevBuilder({ requireSigned: Boolean(flags['require-signed'] || project.dev?.requireSigned) })
     let unbindKeys = () => {}
     // Events that arrive once the session is over (a late request or build line) would land after

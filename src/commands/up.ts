@@ -31,6 +31,15 @@ export default class Up extends BaseCommand {
     workers: Flags.integer({ description: 'Worker threads serving requests. Default: one per CPU core.', min: 1 }),
     'max-queue': Flags.integer({ description: 'Requests that may wait for a worker; more are answered 503 with Retry-After. Default: 16 per worker per second of timeout, 32 to 4096.', min: 1 }),
     'allow-http': many('Host the component may call through wasi:http (host, host:port, *.domain or *).'),
+    'tls-ca-path': Flags.string({
+      description: 'CA certificate file (PEM) trusted for the component\'s outgoing HTTPS requests besides the system\'s; repeatable or comma-separated (wasmCloud\'s flag).',
+      multiple: true,
+      delimiter: ',',
+      env: 'WASMCLOUD_TLS_CA_PATH',
+    }),
+    'connect-to': many(
+      'Send the component\'s outgoing requests for HOST:PORT to TARGET_HOST:TARGET_PORT instead (curl\'s syntax, repeatable), e.g. a local mock: --connect-to example.com:443:127.0.0.1:8443. The allow-list, Host header and TLS certificate check still use HOST.',
+    ),
     env: many('Environment variable the component sees (KEY=VALUE).'),
     dir: many('Host directory the component may use (HOST::GUEST).'),
     config: many('wasi:config/runtime value (KEY=VALUE; ${env:NAME} reads an environment variable). Adds to [dev] config.'),
@@ -76,7 +85,7 @@ export default class Up extends BaseCommand {
       linkNames: flags['link-name'],
       args: commandArgs,
       project,
-      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'] },
+      flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'], tlsCaPath: flags['tls-ca-path'], connectTo: flags['connect-to'] },
       pull: {
         registry: flags.registry,
         projectCredentialsFile: project?.registry.credentials,

@@ -8,7 +8,7 @@ import { type BoundCapabilities, bindComponent, bindingKey, type CapabilitySourc
 import type { HostEvent } from './events.js'
 import { type ComponentInput, type LoadedComponent, loadComponent, readComponentFile, type TrustSettings } from './load.js'
 import { handleBlobCall } from './blob-calls.js'
-import { createAllowList, sendOutgoing } from './outgoing-http.js'
+import { createAllowList, createOutgoingDispatcher, type OutgoingOptions, sendOutgoing } from './outgoing-http.js'
 import { BodyBudget, type CallStreams, type RequestOutcome, WorkerPool } from './pool.js'
 import type { Preopen } from './wasi/filesystem.js'
 import type { HeaderList, OutgoingHttpRequest } from './wasi/http.js'
@@ -51,6 +51,8 @@ export interface HostOptions {
   /** The embedded key-value store `bound` was opened with (the host closes it); default: one on keyvalueFile. */
   embeddedKeyValue?: EmbeddedKeyValue
   trust?: TrustSettings
+  /** Extra trusted CAs and --connect-to routes for wasi:http outgoing requests. */
+  outgoing?: OutgoingOptions
   /** The transpile cache root. */
   cacheRoot: string
   onEvent?: (event: HostEvent) => void
@@ -101,6 +103,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const address = options.address ?? '127.0.0.1'
   const workers = Math.max(1, options.workers ?? os.availableParallelism())
   const budget = new BodyBudget(options.bodyBufferBytes ?? DEFAULT_BODY_BUFFER_BYTES)
+  const outgoing = await createOutgoingDispatcher(options.outgoing ?? {})
   let versionSettings: VersionSettings = options
   /**
    * The connected backends of the version serving (see bind.ts); a new version whose bindings are
@@ -270,7 +273,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
         emit({ event: 'error', message: `outgoing request to ${url.host} denied: allow it with --allow-http ${url.host} (or allow_http in [dev])` })
         return { err: { tag: 'HTTP-request-denied' } }
       }
-      return sendOutgoing(request, timeoutMs, streams)
+      const result = await sendOutgoing(request, timeoutMs, streams, outgoing)
+      if ('err' in result && result.err.tag === 'TLS-certificate-error') {
+        emit({ event: 'error', message: `outgoing request to ${url.host} failed TLS verification: trust its certificate authority with --tls-ca-path FILE (or WASMCLOUD_TLS_CA_PATH)` })
+      }
+      return result
     }
     throw new Error(`unknown host call ${kind}`)
   }
@@ -449,6 +456,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
       // Flushes the embedded store, lets go of Redis/NATS connections.
       await capabilities?.opened.close()
       await embedded.close()
+      await outgoing?.close()
       emit({ event: 'host.closed' })
     },
   }

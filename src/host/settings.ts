@@ -7,6 +7,7 @@ import { parseKeyValuePairs } from '../input.js'
 import { defaultCacheRoot } from '../oci/cache.js'
 import type { Project } from '../project/index.js'
 import type { CapabilitySources } from './bind.js'
+import { parseConnectTo } from './outgoing-http.js'
 import type { HostOptions } from './server.js'
 import type { Preopen } from './wasi/filesystem.js'
 
@@ -33,6 +34,10 @@ export interface HostFlags {
   linkConfig?: string[]
   /** `--secret NAME=env:VAR|file:PATH` */
   secret?: string[]
+  /** `--tls-ca-path FILE` (wasmCloud's flag): CAs trusted for outgoing HTTPS besides the system's. */
+  tlsCaPath?: string[]
+  /** `--connect-to HOST:PORT:TARGET_HOST:TARGET_PORT` (curl's flag) for outgoing requests. */
+  connectTo?: string[]
 }
 
 export type ResolvedHostOptions = Omit<HostOptions, 'onEvent'> & { preopens: Preopen[]; env: Record<string, string>; config: Record<string, string>; capabilities: CapabilitySources }
@@ -89,6 +94,7 @@ export function resolveHostOptions(project: Project | undefined, flags: HostFlag
       allowedIssuers: [...new Set([...(dev?.allowedIssuers ?? []), ...(flags.allowedIssuer ?? [])])],
     },
     cacheRoot: defaultCacheRoot(),
+    outgoing: { tlsCaPaths: (flags.tlsCaPath ?? []).map((file) => path.resolve(cwd, file)), connectTo: (flags.connectTo ?? []).map(parseConnectTo) },
     capabilities: {
       dev: project?.raw.dev,
       links: flags.link ?? [],

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { createAllowList, sendOutgoing } from '../../../src/host/outgoing-http.js'
+import { createAllowList, parseConnectTo, sendOutgoing } from '../../../src/host/outgoing-http.js'
 
 describe('outgoing HTTP allow-list', () => {
   it('matches hosts, ports, subdomains, URLs and the wildcard', () => {
@@ -57,5 +57,19 @@ describe('sendOutgoing', () => {
     await new Promise((resolve) => closed.close(resolve))
     const result = await sendOutgoing({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: [], body: new Uint8Array() }, 5000)
     expect(result).toEqual({ err: { tag: 'connection-refused' } })
+  })
+})
+
+describe('--connect-to', () => {
+  it('reads curl\'s HOST:PORT:TARGET_HOST:TARGET_PORT, empty parts meaning any port or the original', () => {
+    expect(parseConnectTo('Example.com:443:127.0.0.1:8443')).toEqual({ host: 'example.com', port: '443', targetHost: '127.0.0.1', targetPort: '8443' })
+    expect(parseConnectTo('api.test::[::1]:')).toEqual({ host: 'api.test', port: '', targetHost: '::1', targetPort: '' })
+    expect(parseConnectTo('[fe80::1]:80::9000')).toEqual({ host: 'fe80::1', port: '80', targetHost: '', targetPort: '9000' })
+  })
+
+  it('refuses anything else with the expected shape in the message', () => {
+    for (const bad of ['example.com', 'example.com:443:127.0.0.1', ':443:127.0.0.1:8443', 'example.com:https:127.0.0.1:8443', 'a:1:b:2:c']) {
+      expect(() => parseConnectTo(bad), bad).toThrowError(/expected HOST:PORT:TARGET_HOST:TARGET_PORT/)
+    }
   })
 })
