@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 
 import { WasmctlError } from '../errors.js'
+import { unprovidedImportHint } from '../manifest/providers.js'
 import { BODY_WINDOW, BufferPool, CHUNK_BYTES, isPooled, sendReply, type SyncMessage } from './channel.js'
 import type { BrokerMessage, ComponentResponse, FromWorker, RequestMessage, WorkerSettings } from './protocol.js'
 import type { LogLevel } from './wasi/capabilities.js'
@@ -690,10 +691,12 @@ function inlineBody(body: RequestBody): Uint8Array | undefined {
 }
 
 export function unsatisfiedImports(missing: string[]): WasmctlError {
+  // A function of a provided interface the host lacks is reported as `interface#function`.
+  const interfaces = [...new Set(missing.map((name) => name.replace(/#.*$/, '')))]
   return new WasmctlError('HOST_UNSATISFIED_IMPORTS', `the component imports what no provider offers: ${missing.join(', ')}`, {
     hints: [
-      'the embedded host provides wasi:cli, wasi:clocks, wasi:filesystem, wasi:io, wasi:random, wasi:sockets (denied), wasi:http, wasi:keyvalue, wasi:config and wasi:logging at WASI 0.2',
-      'remove the import from the WIT world, or run the component on a wasmCloud host that links a provider for it',
+      ...interfaces.map(unprovidedImportHint),
+      'the embedded host provides wasi:cli, wasi:clocks, wasi:filesystem, wasi:io, wasi:random, wasi:sockets (denied), wasi:http, wasi:keyvalue, wasi:blobstore, wasi:config, wasi:logging, wasmcloud:messaging and wasmcloud:secrets',
     ],
     details: { missing },
   })

@@ -64,3 +64,29 @@ export function parseInterfaceName(name: string): { namespace: string; package: 
   if (!match) return undefined
   return { namespace: match[1], package: match[2], interface: match[3], ...(match[4] ? { version: match[4] } : {}) }
 }
+
+/**
+ * wasmCloud providers (and the versions they serve) for interfaces the embedded host cannot give
+ * a component, so the load error can say what would supply the import on a wasmCloud host.
+ * From the provider crates in wasmCloud/wasmCloud (crates/provider-*, their wit/ worlds).
+ */
+const WASMCLOUD_PROVIDERS: Record<string, { providers: string; versions?: string }> = {
+  'wasi:keyvalue': { providers: 'keyvalue-redis, keyvalue-nats or keyvalue-vault', versions: '0.2.0-draft and 0.2.0-draft2' },
+  'wasi:blobstore': { providers: 'blobstore-fs, blobstore-s3, blobstore-azure or blobstore-nats', versions: '0.2.0-draft' },
+  'wasmcloud:messaging': { providers: 'messaging-nats or messaging-kafka', versions: '0.2.0' },
+  'wasmcloud:postgres': { providers: 'sqldb-postgres (ghcr.io/wasmcloud/sqldb-postgres)' },
+  'wasi:http': { providers: 'http-server (incoming) and http-client (outgoing), both served by the embedded host', versions: '0.2.x' },
+  'wasi:config': { providers: 'the host itself', versions: '0.2.0-draft (runtime) and 0.2.0-rc.1 (store)' },
+  'wasi:logging': { providers: 'the host itself', versions: '0.1.0-draft' },
+  'wasmcloud:secrets': { providers: 'the host itself, from a secrets backend', versions: '0.1.0-draft' },
+}
+
+/** One line per unprovided import saying what would supply it. */
+export function unprovidedImportHint(name: string): string {
+  const parsed = parseInterfaceName(name)
+  if (!parsed) return `${name}: a plain function import; only interfaces can be provided or linked`
+  const known = WASMCLOUD_PROVIDERS[`${parsed.namespace}:${parsed.package}`]
+  if (known?.versions) return `${name}: wasmCloud's ${known.providers} ${known.providers.startsWith('the host') ? 'provides' : 'provide'} version ${known.versions}, as the embedded host does: rebuild against that version`
+  if (known) return `${name}: on wasmCloud, the ${known.providers} provider supplies it; the embedded host has no backend for it yet`
+  return `${name}: no wasmCloud provider offers it; another component must export it: \`wasmctl up app.wasm other.wasm\`, or a link trait to that component in a wadm manifest`
+}

@@ -111,6 +111,8 @@ describe('wasmctl up: HTTP components', () => {
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('HOST_UNSATISFIED_IMPORTS')
     expect(result.stderr).toContain('wasmctl-test:needs-missing/nothing')
+    // No wasmCloud provider offers it: the hint says another component must export it.
+    expect(result.stderr).toContain('no wasmCloud provider offers it; another component must export it')
   }, 240_000)
 })
 
