@@ -34,8 +34,8 @@ export interface HostFlags {
   linkConfig?: string[]
   /** `--secret NAME=env:VAR|file:PATH` */
   secret?: string[]
-  /** `--tls-ca-path FILE` (wasmCloud's flag): CAs trusted for outgoing HTTPS besides the system's. */
-  tlsCaPath?: string[]
+  /** `--tls-ca-path FILE` (wasmCloud's flag): CAs trusted for outgoing HTTPS besides the system's; comma-separated lists allowed (WASMCLOUD_TLS_CA_PATH arrives as one string). */
+  tlsCaPath?: string[] | string
   /** `--connect-to HOST:PORT:TARGET_HOST:TARGET_PORT` (curl's flag) for outgoing requests. */
   connectTo?: string[]
 }
@@ -94,7 +94,7 @@ export function resolveHostOptions(project: Project | undefined, flags: HostFlag
       allowedIssuers: [...new Set([...(dev?.allowedIssuers ?? []), ...(flags.allowedIssuer ?? [])])],
     },
     cacheRoot: defaultCacheRoot(),
-    outgoing: { tlsCaPaths: (flags.tlsCaPath ?? []).map((file) => path.resolve(cwd, file)), connectTo: (flags.connectTo ?? []).map(parseConnectTo) },
+    outgoing: { tlsCaPaths: [flags.tlsCaPath ?? []].flat().flatMap((value) => value.split(',')).filter(Boolean).map((file) => path.resolve(cwd, file)), connectTo: (flags.connectTo ?? []).map(parseConnectTo) },
     capabilities: {
       dev: project?.raw.dev,
       links: flags.link ?? [],

@@ -206,3 +206,15 @@ describe('wasmctl up: OCI references', () => {
     expect(refused.json.error.code).toBe('CLAIMS_UNSIGNED')
   })
 })
+
+describe('wasmctl up: outgoing TLS settings', () => {
+  it('refuses a malformed --connect-to and a missing --tls-ca-path file with a one-line usage error', async () => {
+    const route = await runCli(['up', tsHttp, '--port', '0', '--connect-to', 'example.com:443'], { env: cacheEnv })
+    expect(route.exitCode).toBe(2)
+    expect(route.stderr).toContain('--connect-to example.com:443: expected HOST:PORT:TARGET_HOST:TARGET_PORT (INPUT_INVALID)')
+    const missing = path.join(dir, 'no-such-ca.pem')
+    const ca = await runCli(['up', tsHttp, '--port', '0', '--json'], { env: { ...cacheEnv, WASMCLOUD_TLS_CA_PATH: missing } })
+    expect(ca.exitCode).toBe(2)
+    expect(JSON.parse(ca.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 2, error: { code: 'INPUT_INVALID', message: `--tls-ca-path ${missing}: no such file` } })
+  }, 240_000)
+})

@@ -66,3 +66,17 @@ describe('host settings', () => {
     expect(options).toMatchObject({ allowHttp: [], env: {}, config: {}, preopens: [], keyvalueFile: undefined, trust: { requireSigned: false, allowedIssuers: [] } })
   })
 })
+
+describe('outgoing settings', () => {
+  it('takes --tls-ca-path as a list or as WASMCLOUD_TLS_CA_PATH\'s comma-separated string, resolved from the working folder', () => {
+    const cwd = '/work/here'
+    expect(resolveHostOptions(undefined, { tlsCaPath: ['a.pem', '/etc/b.pem'] }, cwd).outgoing?.tlsCaPaths).toEqual(['/work/here/a.pem', '/etc/b.pem'])
+    expect(resolveHostOptions(undefined, { tlsCaPath: 'a.pem,/etc/b.pem' }, cwd).outgoing?.tlsCaPaths).toEqual(['/work/here/a.pem', '/etc/b.pem'])
+    expect(resolveHostOptions(undefined, {}, cwd).outgoing).toEqual({ tlsCaPaths: [], connectTo: [] })
+  })
+
+  it('parses --connect-to routes up front, so a bad one stops start-up before anything loads', () => {
+    expect(resolveHostOptions(undefined, { connectTo: ['example.com:443:127.0.0.1:8443'] }).outgoing?.connectTo).toEqual([{ host: 'example.com', port: '443', targetHost: '127.0.0.1', targetPort: '8443' }])
+    expect(() => resolveHostOptions(undefined, { connectTo: ['example.com'] })).toThrowError(/expected HOST:PORT:TARGET_HOST:TARGET_PORT/)
+  })
+})
