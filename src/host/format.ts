@@ -1,10 +1,16 @@
 import type { HostEvent } from './events.js'
 
+export type ConsoleLevel = 'error' | 'warn' | 'info' | 'debug'
+
+/** wasi:logging's levels as the console's (as a wasmCloud host maps them onto its log levels). */
+export const COMPONENT_LOG_LEVELS: Record<string, ConsoleLevel> = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warn', error: 'error', critical: 'error', stdout: 'info', stderr: 'info' }
+
 /**
  * How `up` shows host events to a person: the URL on stdout (it is the result), everything else on
- * stderr, one line each. Returns undefined for events not shown at the given verbosity.
+ * stderr, one line each, with the console level it belongs to (`--log-level` filters on it).
+ * Returns undefined for events not shown at the given verbosity.
  */
-export function formatHostEvent(event: HostEvent, verbose = false): { stream: 'stdout' | 'stderr'; text: string } | undefined {
+export function formatHostEvent(event: HostEvent, verbose = false): { stream: 'stdout' | 'stderr'; text: string; level?: ConsoleLevel } | undefined {
   switch (event.event) {
     case 'host.ready':
       return { stream: 'stdout', text: `Serving ${event.component} at ${event.url}` }
@@ -16,10 +22,13 @@ export function formatHostEvent(event: HostEvent, verbose = false): { stream: 's
     case 'request':
       return { stream: 'stderr', text: `${event.method} ${event.path} ${event.status} ${event.durationMs} ms` }
     case 'error':
-      return { stream: 'stderr', text: `error: ${event.method ? `${event.method} ${event.path}: ` : ''}${event.message}` }
+      return { stream: 'stderr', text: `error: ${event.method ? `${event.method} ${event.path}: ` : ''}${event.message}`, level: 'error' }
     case 'log': {
+      const consoleLevel = COMPONENT_LOG_LEVELS[event.level] ?? 'info'
+      // A component's trace and debug lines only at --log-level debug, as a wasmCloud host at INFO drops them.
+      if (consoleLevel === 'debug' && !verbose) return undefined
       const level = event.level === 'stdout' || event.level === 'stderr' ? '' : `${event.level.toUpperCase()} `
-      return { stream: 'stderr', text: `[${event.component}] ${level}${event.context ? `${event.context}: ` : ''}${event.message}` }
+      return { stream: 'stderr', text: `[${event.component}] ${level}${event.context ? `${event.context}: ` : ''}${event.message}`, level: consoleLevel }
     }
     case 'instance.replaced':
       return verbose ? { stream: 'stderr', text: `[${event.component}] instance replaced (${event.reason === 'failure' ? 'after a failure' : 'could not be reset'})` } : undefined
