@@ -1,6 +1,8 @@
 import { ComponentInstance, type Glue } from './instance.js'
-import type { ChainMember } from './link.js'
-import type { ImportObject } from './wasi/imports.js'
+import type { ChainMember, MemberLink } from './link.js'
+import { activeLinks, busVersionOf, createBus, DEFAULT_LINK, LinkSelection } from './wasi/bus.js'
+import { createConfig } from './wasi/capabilities.js'
+import { type ImportObject, PROVIDED_INTERFACES } from './wasi/imports.js'
 import type { WasmModule } from './wasm-api.js'
 
 /** The linked component a call is running in (undefined: the entry), for attributing its logs. */
@@ -11,22 +13,47 @@ export const linkedCall: { component?: string } = {}
  * own snapshot), exporters first, each importer's linked interfaces calling straight into its
  * exporter's exported functions. It behaves as one instance: reusable and resettable only when
  * every member is, so a request that dirtied any member leaves no trace for the next one.
+ *
+ * Each member also has its own imports where wasmCloud gives each component its own: its
+ * wasmcloud:bus/lattice link selections (starting at 'default' on every invocation) and, when
+ * granted, its own wasi:config values. Everything else is the host's one import object.
  */
 export class LinkedInstance {
-  private constructor(private readonly members: ComponentInstance[]) {}
+  private constructor(
+    private readonly members: ComponentInstance[],
+    private readonly selections: LinkSelection[],
+  ) {}
 
   static create(chain: ChainMember[], glues: Glue[], hostImports: ImportObject, options: { maxUses: number }): LinkedInstance {
     const members: ComponentInstance[] = []
+    const selections: LinkSelection[] = []
     chain.forEach((member, index) => {
-      const linked: Record<string, unknown> = {}
-      for (const [name, link] of Object.entries(member.links)) linked[name] = linkedInterface(name, members[link.member].exports, link.export, chain[link.member].name)
-      const imports = new Proxy(hostImports, {
-        get: (target, key) => (typeof key === 'string' && linked[key.replace(/@.*$/, '')] ? linked[key.replace(/@.*$/, '')] : Reflect.get(target, key)),
-      })
       const modules = new Map<string, WasmModule>(Object.entries(member.modules))
+      const selection = memberSelection(member, modules)
+      const own: Record<string, unknown> = {}
+      for (const iface of new Set([...Object.keys(member.links), ...Object.keys(member.namedLinks ?? {})])) {
+        own[iface] = linkedInterface(iface, member, chain, members, selections, selection)
+      }
+      own['wasmcloud:bus/lattice'] = createBus(selection).lattice
+      if (member.config) {
+        const config = createConfig(member.config)
+        own['wasi:config/store'] = config.store
+        own['wasi:config/runtime'] = config.runtime
+      }
+      const imports = new Proxy(hostImports, {
+        get: (target, key) => {
+          if (typeof key !== 'string') return Reflect.get(target, key)
+          return own[key.replace(/@.*$/, '')] ?? Reflect.get(target, key)
+        },
+      })
+      selections.push(selection)
+      // Whatever runs while this member instantiates is this member's.
+      activeLinks.selection = selection
       members.push(ComponentInstance.create(glues[index], modules, imports, { snapshot: member.snapshot, maxUses: options.maxUses }))
     })
-    return new LinkedInstance(members)
+    const instance = new LinkedInstance(members, selections)
+    instance.beginInvocation()
+    return instance
   }
 
   /** The entry's exports (the last member). */
@@ -38,6 +65,12 @@ export class LinkedInstance {
     return this.members.every((member) => member.reusable)
   }
 
+  /** Before a request or message: every member back on its default links, the entry running. */
+  beginInvocation(): void {
+    for (const selection of this.selections) selection.clear()
+    activeLinks.selection = this.selections[this.selections.length - 1]
+  }
+
   canReset(): boolean {
     return this.members.every((member) => member.canReset())
   }
@@ -47,12 +80,77 @@ export class LinkedInstance {
   }
 }
 
+/** Which links a member has: its component links by name, and the host's interfaces on 'default' only. */
+function memberSelection(member: ChainMember, modules: Map<string, WasmModule>): LinkSelection {
+  const hasLink = (iface: string, name: string): boolean => {
+    if (member.namedLinks?.[iface]?.[name]) return true
+    if (name === DEFAULT_LINK && member.links[iface]) return true
+    const linked = member.links[iface] !== undefined || member.namedLinks?.[iface] !== undefined
+    return !linked && name === DEFAULT_LINK && PROVIDED_INTERFACES.has(iface)
+  }
+  return new LinkSelection(member.name, hasLink, () => busVersionOf(modules.values()))
+}
+
+interface LinkTarget {
+  functions: Record<string, unknown>
+  exporter: string
+  selection: LinkSelection
+}
+
 /**
- * The exporter's interface as the importer's glue wants it. Functions pass values straight
+ * The exporters' interface as the importer's glue wants it. Functions pass values straight
  * through (jco lifts into and lowers from plain JS values on both sides). A resource cannot:
- * each glue keeps its own handle tables, so a handle from one component means nothing to the other.
+ * each glue keeps its own handle tables, so a handle from one component means nothing to the
+ * other. Each call goes to the link the importer selected (wasmcloud:bus/lattice), 'default'
+ * unless it chose another, and fails naming the link when the importer has none by that name.
  */
-function linkedInterface(name: string, exports: Record<string, any>, exportName: string, exporterName: string): Record<string, unknown> {
+function linkedInterface(
+  iface: string,
+  member: ChainMember,
+  chain: ChainMember[],
+  members: ComponentInstance[],
+  selections: LinkSelection[],
+  selection: LinkSelection,
+): Record<string, unknown> {
+  const targets = new Map<string, LinkTarget>()
+  const add = (linkName: string, link: MemberLink) => {
+    targets.set(linkName, { functions: exportedInterface(iface, members[link.member].exports, link.export), exporter: chain[link.member].name, selection: selections[link.member] })
+  }
+  if (member.links[iface]) add(DEFAULT_LINK, member.links[iface])
+  for (const [linkName, link] of Object.entries(member.namedLinks?.[iface] ?? {})) add(linkName, link)
+  const names = [...targets.keys()]
+  const keys = new Set([...targets.values()].flatMap((target) => Object.keys(target.functions)))
+  const missing = (linkName: string) =>
+    new Error(
+      linkName === DEFAULT_LINK
+        ? `${member.name} calls ${iface} without choosing a link, and it has no "default" link (its links: ${names.join(', ')}): select one with wasmcloud:bus/lattice set-link-name`
+        : `${member.name} calls ${iface} on link "${linkName}" (chosen with wasmcloud:bus/lattice set-link-name), but no link of that name serves it (its links: ${names.join(', ')})`,
+    )
+  // Each call runs as the exporter: what it logs is attributed to it, its own selections apply.
+  return Object.fromEntries(
+    [...keys].map((key) => [
+      key,
+      (...args: unknown[]) => {
+        const linkName = selection.linkFor(iface)
+        const target = targets.get(linkName)
+        const fn = target?.functions[key]
+        if (typeof fn !== 'function') throw missing(linkName)
+        const caller = linkedCall.component
+        const callerLinks = activeLinks.selection
+        linkedCall.component = target!.exporter
+        activeLinks.selection = target!.selection
+        try {
+          return fn(...args)
+        } finally {
+          linkedCall.component = caller
+          activeLinks.selection = callerLinks
+        }
+      },
+    ]),
+  )
+}
+
+function exportedInterface(name: string, exports: Record<string, any>, exportName: string): Record<string, unknown> {
   const exported = exports[exportName] ?? exports[Object.keys(exports).find((key) => key.replace(/@.*$/, '') === name) ?? '']
   if (!exported || typeof exported !== 'object') throw new Error(`linked interface ${exportName}: the exporting component's glue does not expose it`)
   const resources = Object.entries(exported)
@@ -63,21 +161,5 @@ function linkedInterface(name: string, exports: Record<string, any>, exportName:
       `linked interface ${exportName} has resources (${resources.join(', ')}): resources cannot cross between linked components in the embedded host yet; only functions taking and returning values can`,
     )
   }
-  // Each call runs as the exporter: what it logs is attributed to it.
-  return Object.fromEntries(
-    Object.entries(exported).map(([key, value]) => [
-      key,
-      typeof value !== 'function'
-        ? value
-        : (...args: unknown[]) => {
-            const caller = linkedCall.component
-            linkedCall.component = exporterName
-            try {
-              return value(...args)
-            } finally {
-              linkedCall.component = caller
-            }
-          },
-    ]),
-  )
+  return exported
 }

@@ -73,6 +73,9 @@ const SUPPORTED_VERSIONS: Record<string, RegExp> = {
   'wasi:logging': /^0\.1\.0-draft$/,
   'wasmcloud:messaging': /^0\.2\.0$/,
   'wasmcloud:secrets': /^0\.1\.0-draft$/,
+  'wasmcloud:bus': /^[12]\.0\.0$/,
+  // 0.0.1 is what wasmCloud's host and test components use; the WIT folder in its repository says 0.1.0-draft (same interface).
+  'wasmcloud:identity': /^(0\.0\.1|0\.1\.0-draft)$/,
 }
 const MESSAGING_HANDLER = /^wasmcloud:messaging\/handler@0\.2\.0$/
 const WASI_02 = /^0\.2\.\d+(-.*)?$/

@@ -10,7 +10,8 @@ import type { BrokerMessage, FromWorker, RequestMessage, ToWorker, WorkerSetting
 import { ExitSignal } from './wasi/cli.js'
 import { detachBodies, flushBodies, type HeaderList, IncomingRequest, type OutgoingHttp, type OutgoingHttpResult, ResponseOutparam } from './wasi/http.js'
 import { setBlobStreams } from './wasi/blobstore.js'
-import { createImports, trackMissingImports } from './wasi/imports.js'
+import { activeLinks, busVersionOf } from './wasi/bus.js'
+import { createImports, hostLinkSelection, trackMissingImports } from './wasi/imports.js'
 import { type ByteSink, type ByteSource, setHostWaiter, sleepSync } from './wasi/io.js'
 
 /**
@@ -110,6 +111,12 @@ const outgoingHttp: OutgoingHttp = {
   },
 }
 
+const modules = new Map(Object.entries(settings.modules))
+const componentName = settings.chain?.at(-1)?.name ?? settings.args[0] ?? 'the component'
+// An unlinked component's wasmcloud:bus selections (a linked one's members each have their own: link-instance.ts).
+const hostLinks = hostLinkSelection(componentName, () => busVersionOf(modules.values()))
+activeLinks.selection = hostLinks
+
 const { imports, missing } = trackMissingImports(
   createImports({
     cli: () => ({ env: settings.env, args: settings.args, stdout, stderr, stdin: settings.mode === 'command' ? stdinSource : undefined }),
@@ -118,18 +125,31 @@ const { imports, missing } = trackMissingImports(
     outgoingHttp: () => (settings.outgoingHttp ? outgoingHttp : undefined),
     call: (kind, payload) => channel.call(kind, payload),
     log: (level, context, message) => post({ type: 'log', level, context, message, ...(linkedCall.component ? { component: linkedCall.component } : {}) }),
+    links: hostLinks,
+    component: () => linkedCall.component ?? componentName,
   }),
 )
 
 const glue = (await import(pathToFileURL(settings.gluePath).href)) as Glue
-const modules = new Map(Object.entries(settings.modules))
 // Linked components (`up a.wasm b.wasm`): every member's glue, in the chain's order.
-const chainGlues = settings.chain ? await Promise.all(settings.chain.map(async (member) => (await import(pathToFileURL(member.gluePath).href)) as Glue)) : []
+// The same component linked twice (e.g. under different config) gets its own copy of the glue
+// module: jco's glue keeps per-component state at module level.
+const chainGlues = settings.chain
+  ? await Promise.all(
+      settings.chain.map(async (member, index, chain) => {
+        const copy = chain.findIndex((other) => other.gluePath === member.gluePath) === index ? '' : `?member=${index}`
+        return (await import(`${pathToFileURL(member.gluePath).href}${copy}`)) as Glue
+      }),
+    )
+  : []
 
 function instantiate(): ComponentInstance | LinkedInstance {
   if (settings.chain) return LinkedInstance.create(settings.chain, chainGlues, imports, { maxUses: settings.maxUses })
   return ComponentInstance.create(glue, modules, imports, { snapshot: settings.snapshot, maxUses: settings.maxUses })
 }
+
+/** Every request or message starts on the default links (wasmcloud:bus selections last one invocation). */
+const beginInvocation = settings.chain ? () => (instance as LinkedInstance).beginInvocation() : () => hostLinks.clear()
 
 function exportNamed(exports: Record<string, any>, prefix: string): any {
   const key = Object.keys(exports).find((name) => name.startsWith(prefix))
@@ -177,6 +197,7 @@ if (settings.mode === 'command') {
 }
 
 function serve(id: number, message: RequestMessage): void {
+  beginInvocation()
   const handler = exportNamed(instance.exports, 'wasi:http/incoming-handler@')
   const { body, bodyStream, ...head } = message
   const request = new IncomingRequest({ ...head, body: body ?? (bodyStream === undefined ? new Uint8Array(0) : channel.inboundSource(bodyStream)) })
@@ -241,6 +262,7 @@ function serve(id: number, message: RequestMessage): void {
  * same reset (or replacement) of the instance afterwards. An `err` it returns fails the job.
  */
 function handleMessage(id: number, message: BrokerMessage): void {
+  beginInvocation()
   const handler = exportNamed(instance.exports, 'wasmcloud:messaging/handler@')
   let failure: unknown
   try {

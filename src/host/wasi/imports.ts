@@ -1,9 +1,11 @@
 import { BLOBSTORE_AND_SECRETS_INTERFACES, blobAndSecretImports } from './blobstore.js'
+import { activeLinks, type BusVersion, createBus, DEFAULT_LINK, interfaceOfCall, LinkSelection, unroutableCapability } from './bus.js'
 import { createConfig, createKeyvalue, createLogging, createMessaging, type HostCall, type LogLevel } from './capabilities.js'
 import { type CliSettings, createCli } from './cli.js'
 import { clocks, random } from './clocks.js'
 import { createFilesystem, type Preopen } from './filesystem.js'
 import { createHttp, type OutgoingHttp } from './http.js'
+import { createIdentity } from './identity.js'
 import { io } from './io.js'
 import { sockets } from './sockets.js'
 
@@ -20,18 +22,52 @@ export interface ImportSettings {
   outgoingHttp: () => OutgoingHttp | undefined
   call: HostCall
   log: (level: LogLevel, context: string, message: string) => void
+  /**
+   * wasmcloud:bus/lattice selections of the component these imports serve (each linked component
+   * gets its own, link-instance.ts); default: one that knows only the host's default links.
+   */
+  links?: LinkSelection
+  /** The component running now (for wasmcloud:identity's one debug line per component). */
+  component?: () => string
+}
+
+/** A selection for a component that has only the host's links: every provided interface on 'default'. */
+export function hostLinkSelection(component: string, detectVersion: () => BusVersion | undefined = () => undefined): LinkSelection {
+  return new LinkSelection(component, (iface, name) => name === DEFAULT_LINK && PROVIDED_INTERFACES.has(iface), detectVersion)
 }
 
 export type ImportObject = Record<string, Record<string, unknown>>
 
 export function createImports(settings: ImportSettings): ImportObject {
+  const links = settings.links ?? hostLinkSelection('the component')
+  // A capability call on an interface the running component moved off its default link fails
+  // (wasmcloud:bus): checked only once some selection was made, so the usual call pays one test.
+  const call: HostCall = (kind, payload) => {
+    const selection = activeLinks.selection ?? links
+    if (selection.changed) {
+      const iface = interfaceOfCall(kind)
+      const refusal = iface === undefined ? undefined : unroutableCapability(selection, iface)
+      if (refusal) throw refusal
+    }
+    return settings.call(kind, payload)
+  }
+  const outgoingHttp = () => {
+    const selection = activeLinks.selection ?? links
+    if (selection.changed) {
+      const refusal = unroutableCapability(selection, 'wasi:http/outgoing-handler')
+      if (refusal) throw refusal
+    }
+    return settings.outgoingHttp()
+  }
   const cli = createCli(settings.cli)
   const filesystem = createFilesystem(settings.preopens)
-  const http = createHttp(settings.outgoingHttp)
-  const keyvalue = createKeyvalue(settings.call)
+  const http = createHttp(outgoingHttp)
+  const keyvalue = createKeyvalue(call)
   const config = createConfig(settings.config)
   const logging = createLogging(settings.log)
-  const messaging = createMessaging(settings.call)
+  const messaging = createMessaging(call)
+  const bus = createBus(links)
+  const identity = createIdentity(settings.log, settings.component ?? (() => 'the component'))
   return {
     'wasi:cli/environment': cli.environment,
     'wasi:cli/exit': cli.exit,
@@ -70,7 +106,9 @@ export function createImports(settings: ImportSettings): ImportObject {
     'wasi:logging/logging': logging.logging,
     'wasmcloud:messaging/consumer': messaging.consumer,
     'wasmcloud:messaging/types': messaging.types,
-    ...blobAndSecretImports(settings.call),
+    'wasmcloud:bus/lattice': bus.lattice,
+    'wasmcloud:identity/store': identity.store,
+    ...blobAndSecretImports(call),
   }
 }
 
@@ -113,6 +151,8 @@ export const PROVIDED_INTERFACES: ReadonlySet<string> = new Set([
   'wasi:logging/logging',
   'wasmcloud:messaging/consumer',
   'wasmcloud:messaging/types',
+  'wasmcloud:bus/lattice',
+  'wasmcloud:identity/store',
   ...BLOBSTORE_AND_SECRETS_INTERFACES,
 ])
 

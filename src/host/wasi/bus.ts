@@ -1,0 +1,128 @@
+import { wasm, type WasmModule } from '../wasm-api.js'
+import { resourceCounter } from './io.js'
+
+/**
+ * wasmcloud:bus/lattice (1.0.0 and 2.0.0): a component picks, for the rest of the invocation,
+ * which named link serves some of its imports. As wasmCloud's host does it: `set-link-name(name,
+ * interfaces)` maps each interface to `name` ('default' removes the mapping), each invocation
+ * starts with every interface on 'default', and a later call on an interface with no link of the
+ * selected name fails naming both (it never falls back to another link). 2.0.0 also refuses the
+ * selection itself when no such link exists; 1.0.0 has no way to report that and fails at the call.
+ */
+export const DEFAULT_LINK = 'default'
+
+/** The `call-target-interface` resource: `namespace:package/interface`, unversioned. */
+export class CallTargetInterface {
+  readonly name: string
+
+  constructor(namespace: string, pkg: string, iface: string) {
+    this.name = `${namespace}:${pkg}/${iface}`
+    resourceCounter.created++
+  }
+
+  [Symbol.dispose](): void {}
+}
+
+export type BusVersion = 1 | 2
+
+/** The bus version a component's core modules import (from the versioned import names jco keeps there). */
+export function busVersionOf(modules: Iterable<WasmModule>): BusVersion | undefined {
+  const api = wasm as unknown as { Module: { imports(module: WasmModule): { module: string }[] } }
+  for (const module of modules) {
+    for (const { module: name } of api.Module.imports(module)) {
+      const match = /^wasmcloud:bus\/lattice@(\d+)\./.exec(name)
+      if (match) return match[1] === '1' ? 1 : 2
+    }
+  }
+  return undefined
+}
+
+/** One component instance's selections for the invocation running now. */
+export class LinkSelection {
+  private readonly selected = new Map<string, string>()
+  private version?: BusVersion
+
+  /**
+   * @param component the component's name, for error messages
+   * @param hasLink whether a link with this name serves this (unversioned) interface for the component
+   * @param detectVersion which bus version the component imports (asked once, on the first selection)
+   */
+  constructor(
+    readonly component: string,
+    readonly hasLink: (iface: string, name: string) => boolean,
+    private readonly detectVersion: () => BusVersion | undefined,
+  ) {}
+
+  /** The link name calls on `iface` go to now. */
+  linkFor(iface: string): string {
+    return this.selected.size === 0 ? DEFAULT_LINK : (this.selected.get(iface) ?? DEFAULT_LINK)
+  }
+
+  /** Whether any interface is off its default link (the check capability calls make first). */
+  get changed(): boolean {
+    return this.selected.size > 0
+  }
+
+  select(name: string, interfaces: CallTargetInterface[]): void {
+    this.version ??= this.detectVersion() ?? 1
+    if (this.version === 2) {
+      const missing = interfaces.find((target) => !this.hasLink(target.name, name))
+      // 2.0.0 returns this as the result's err (wasmCloud's wording).
+      if (missing) throw `interface \`${missing.name}\` does not have an existing link with name \`${name}\``
+    }
+    for (const target of interfaces) {
+      if (name === DEFAULT_LINK) this.selected.delete(target.name)
+      else this.selected.set(target.name, name)
+    }
+  }
+
+  /** A new invocation starts on the default links. */
+  clear(): void {
+    if (this.selected.size > 0) this.selected.clear()
+  }
+}
+
+/**
+ * The selection of the component whose code is running: the entry's, or an exporter's while a
+ * linked call runs in it (link-instance.ts switches it). Host capability calls check it.
+ */
+export const activeLinks: { selection?: LinkSelection } = {}
+
+export function createBus(selection: LinkSelection) {
+  return {
+    lattice: {
+      CallTargetInterface,
+      setLinkName: (name: string, interfaces: CallTargetInterface[]): void => selection.select(name, interfaces),
+      /** 2.0.0's direct routing to a wRPC target outside the links: there is no lattice to route to here. */
+      setTargetComponent: (target: string, iface: CallTargetInterface): never => {
+        throw `set-target-component ${target} for \`${iface.name}\`: the embedded host has no lattice; calls go through links only`
+      },
+    },
+  }
+}
+
+/** The interface a host capability call (`channel.call` kind) serves, as wasmCloud names link targets. */
+export function interfaceOfCall(kind: string): string | undefined {
+  if (kind.startsWith('kv.')) {
+    if (kind === 'kv.increment') return 'wasi:keyvalue/atomics'
+    if (kind === 'kv.getMany' || kind === 'kv.setMany' || kind === 'kv.deleteMany') return 'wasi:keyvalue/batch'
+    return 'wasi:keyvalue/store'
+  }
+  // wasmCloud sends wasi:blobstore/container calls to the blobstore link too.
+  if (kind.startsWith('blob.')) return 'wasi:blobstore/blobstore'
+  if (kind.startsWith('msg.')) return 'wasmcloud:messaging/consumer'
+  return undefined
+}
+
+/**
+ * Host-provided capabilities have one link each in the embedded host (the binding per capability
+ * that `openCapabilities` routes to), so a selection other than 'default' cannot be honoured:
+ * the call fails naming the interface and link name rather than reaching another link.
+ */
+export function unroutableCapability(selection: LinkSelection, iface: string): Error | undefined {
+  const name = selection.linkFor(iface)
+  if (name === DEFAULT_LINK) return undefined
+  return new Error(
+    `${selection.component} calls ${iface} on link "${name}" (chosen with wasmcloud:bus/lattice set-link-name), but the embedded host serves ${iface} only on its "default" link`,
+  )
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+
+import { CallTargetInterface, createBus, interfaceOfCall, LinkSelection, unroutableCapability } from '../../../src/host/wasi/bus.js'
+import { createImports, hostLinkSelection } from '../../../src/host/wasi/imports.js'
+import { unprovidedImports } from '../../../src/host/load.js'
+
+// wasmcloud:bus/lattice link selection, as wasmCloud's host keeps it per invocation.
+const RECEIVER = 'wasmctl-test:bus/receiver'
+const receiver = () => new CallTargetInterface('wasmctl-test', 'bus', 'receiver')
+const links: Record<string, string[]> = { [RECEIVER]: ['default', 'backup'] }
+const selection = (version: 1 | 2) => new LinkSelection('caller', (iface, name) => links[iface]?.includes(name) ?? false, () => version)
+
+function thrown(call: () => unknown): unknown {
+  try {
+    call()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
+describe('LinkSelection', () => {
+  it('starts on default, follows set-link-name, goes back with "default" or a new invocation', () => {
+    const links = selection(2)
+    const bus = createBus(links).lattice
+    expect(links.linkFor(RECEIVER)).toBe('default')
+    bus.setLinkName('backup', [receiver()])
+    expect(links.linkFor(RECEIVER)).toBe('backup')
+    expect(links.linkFor('wasi:keyvalue/store')).toBe('default')
+    bus.setLinkName('default', [receiver()])
+    expect(links.linkFor(RECEIVER)).toBe('default')
+    expect(links.changed).toBe(false)
+    bus.setLinkName('backup', [receiver()])
+    links.clear()
+    expect(links.linkFor(RECEIVER)).toBe('default')
+  })
+
+  it('2.0.0 answers an error (wasmCloud wording) for a name with no link, and keeps the selection as it was', () => {
+    const links = selection(2)
+    expect(thrown(() => createBus(links).lattice.setLinkName('nope', [receiver()]))).toBe('interface `wasmctl-test:bus/receiver` does not have an existing link with name `nope`')
+    expect(links.changed).toBe(false)
+  })
+
+  it('1.0.0 cannot answer an error: it records the name, and the call fails later', () => {
+    const links = selection(1)
+    expect(thrown(() => createBus(links).lattice.setLinkName('nope', [receiver()]))).toBeUndefined()
+    expect(links.linkFor(RECEIVER)).toBe('nope')
+  })
+
+  it('2.0.0 set-target-component is refused as an error value', () => {
+    expect(String(thrown(() => createBus(selection(2)).lattice.setTargetComponent('x', receiver())))).toMatch(/no lattice/)
+  })
+})
+
+describe('host capabilities and link names', () => {
+  it('maps host calls to the interfaces wasmCloud routes by', () => {
+    expect(interfaceOfCall('kv.get')).toBe('wasi:keyvalue/store')
+    expect(interfaceOfCall('kv.increment')).toBe('wasi:keyvalue/atomics')
+    expect(interfaceOfCall('kv.setMany')).toBe('wasi:keyvalue/batch')
+    expect(interfaceOfCall('blob.read')).toBe('wasi:blobstore/blobstore')
+    expect(interfaceOfCall('msg.publish')).toBe('wasmcloud:messaging/consumer')
+    expect(interfaceOfCall('secret.get')).toBeUndefined()
+  })
+
+  it('an unlinked component has each provided interface on its default link only', () => {
+    const links = hostLinkSelection('solo', () => 2)
+    expect(links.hasLink('wasi:keyvalue/store', 'default')).toBe(true)
+    expect(links.hasLink('wasi:keyvalue/store', 'cache')).toBe(false)
+    expect(links.hasLink('acme:unknown/thing', 'default')).toBe(false)
+  })
+
+  it('a capability call on another link name fails naming interface and link, before it reaches the host', () => {
+    const links = hostLinkSelection('solo', () => 1)
+    const calls: string[] = []
+    const imports = createImports({
+      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
+      preopens: [],
+      config: {},
+      outgoingHttp: () => undefined,
+      call: (kind) => {
+        calls.push(kind)
+        return { ok: undefined }
+      },
+      log: () => {},
+      links,
+    })
+    const store = imports['wasi:keyvalue/store'] as { open(name: string): unknown }
+    store.open('bucket')
+    ;(imports['wasmcloud:bus/lattice'] as ReturnType<typeof createBus>['lattice']).setLinkName('cache', [new CallTargetInterface('wasi', 'keyvalue', 'store')])
+    const error = thrown(() => store.open('bucket')) as Error
+    expect(error).toBeInstanceOf(Error)
+    expect(error.message).toMatch(/solo calls wasi:keyvalue\/store on link "cache"/)
+    expect(calls).toEqual(['kv.open'])
+    expect(unroutableCapability(links, 'wasi:keyvalue/atomics')).toBeUndefined()
+  })
+})
+
+describe('provided versions', () => {
+  it('wasmcloud:bus 1.0.0 and 2.0.0, wasmcloud:identity 0.0.1 and 0.1.0-draft', () => {
+    expect(
+      unprovidedImports(['wasmcloud:bus/lattice@1.0.0', 'wasmcloud:bus/lattice@2.0.0', 'wasmcloud:bus/lattice@0.1.0', 'wasmcloud:identity/store@0.0.1', 'wasmcloud:identity/store@0.1.0-draft', 'wasmcloud:identity/store@0.2.0']),
+    ).toEqual(['wasmcloud:bus/lattice@0.1.0', 'wasmcloud:identity/store@0.2.0'])
+  })
+})
