@@ -118,6 +118,8 @@ export const ErrorCodes = {
   APP_NOT_FOUND: ExitStatus.failed,
   APP_WADM_ERROR: ExitStatus.failed,
   APP_DEPLOY_FAILED: ExitStatus.failed,
+  /** A valid manifest `wasmctl up` cannot run locally: no component, a shared component, several components taking HTTP requests, or one not linked to the others. */
+  APP_MANIFEST_UNSUPPORTED: ExitStatus.failed,
   // lattice (NATS)
   LATTICE_UNREACHABLE: ExitStatus.failed,
   LATTICE_NO_RESPONDERS: ExitStatus.failed,

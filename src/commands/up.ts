@@ -11,17 +11,18 @@ const { 'allow-latest': _allowLatest, ...pullFlags } = registryFlags
 export default class Up extends BaseCommand {
   static override summary = 'Run a component with the embedded host: serve a wasi:http component, or run a wasi:cli command.'
   static override description =
-    'Serves a wasi:http/incoming-handler component on 127.0.0.1 with a fresh state for every request, or runs a wasi:cli/run component as a command (`wasmctl up app.wasm -- args`, exiting with its status; arguments go only after `--`). More components before `--` are linked to it: an import of one is satisfied by the matching export of another, each with its own isolated instance. The component gets only what it imports and you allow: no host files, environment or network unless granted. Without an argument, runs the project build output. With --json, one JSON event per line (host.ready, request, error, log, ...).'
+    'Serves a wasi:http/incoming-handler component on 127.0.0.1 with a fresh state for every request, or runs a wasi:cli/run component as a command (`wasmctl up app.wasm -- args`, exiting with its status; arguments go only after `--`). More components before `--` are linked to it: an import of one is satisfied by the matching export of another, each with its own isolated instance. A wadm manifest (app.yaml, the one `app deploy` takes) runs its components as a lattice would: link traits between components link them, links to wasmCloud providers (keyvalue-redis, keyvalue-nats, blobstore-fs, blobstore-nats, messaging-nats) select the built-in backends, the address of its http-server link is where it listens. The component gets only what it imports and you allow: no host files, environment or network unless granted. Without an argument, runs the project build output. With --json, one JSON event per line (host.ready, request, error, log, ...).'
   static override examples = [
     '<%= config.bin %> up build/hello_s.wasm --port 0',
     '<%= config.bin %> up ghcr.io/acme/hello:0.1.0 --require-signed',
     '<%= config.bin %> up tool.wasm --dir ./data::/data --env GREETING=hi -- input.txt',
     '<%= config.bin %> up caller.wasm callee.wasm --port 0',
+    '<%= config.bin %> up wadm.yaml',
   ]
   static override strict = false
   static override args = {
     component: Args.string({
-      description: 'A .wasm file or an OCI reference (default: the project build output). More components may follow: each import one of them has is satisfied by the matching export of another, as wasmCloud links components.',
+      description: 'A .wasm file, an OCI reference or a wadm manifest (.yaml, .yml, .json) (default: the project build output). More components may follow: each import one of them has is satisfied by the matching export of another, as wasmCloud links components.',
     }),
   }
   static override flags = {
@@ -63,6 +64,7 @@ export default class Up extends BaseCommand {
     const { checkAllowedIssuers } = await import('../claims/issuers.js')
     checkAllowedIssuers(flags['allowed-issuer'] ?? [])
     const { formatHostEvent, runUp } = await import('../host/index.js')
+    const { formatManifestEvent, isManifestArgument } = await import('../host/manifest-run.js')
     const { findProject } = await import('../project/index.js')
     const project = findProject({ projectDir: flags['project-dir'] })
     // Components before `--` (the first takes requests or runs; the others are linked to it),
@@ -73,6 +75,10 @@ export default class Up extends BaseCommand {
     const [named, ...linked] = positional.slice(0, positional.length - commandArgs.length)
     const access = await registryAccess(flags)
     let input = named
+    if (flags['verify-key'] && isManifestArgument(named)) {
+      const { WasmctlError } = await import('../errors.js')
+      throw new WasmctlError('INPUT_INVALID', `--verify-key checks one OCI reference; ${named} is a manifest`, { hints: ['verify each image first: `wasmctl verify REF --key cosign.pub`'] })
+    }
     if (flags['verify-key']) {
       const { requireVerifiedImage } = await import('../cosign/gate.js')
       const reference = named ?? ''
@@ -98,9 +104,11 @@ export default class Up extends BaseCommand {
       signal: this.signal,
       onEvent: (event) => {
         if (this.json) return writeStdout(JSON.stringify(event))
-        const line = formatHostEvent(event, this.logger.enabled('debug'))
+        const verbose = this.logger.enabled('debug')
+        const line = event.event === 'manifest.loaded' ? formatManifestEvent(event, verbose) : formatHostEvent(event, verbose)
         if (line?.stream === 'stdout') writeStdout(line.text)
-        else if (line) this.logger.info(line.text)
+        // A line at its own level (a component's warn and error lines still show at --log-level warn), as written: it carries its level already.
+        else if (line && this.logger.enabled(line.level ?? 'info')) process.stderr.write(`${line.text}\n`)
       },
     })
     process.exitCode = exitCode
