@@ -1,4 +1,5 @@
 import type { Project } from '../project/index.js'
+import type { DevLinkedComponent } from './links.js'
 
 /**
  * Every event of a `wasmctl dev` session. The controllers (config, watcher, builder, host) talk
@@ -49,12 +50,22 @@ export interface DevEventMap {
   'build.error': { build: number; durationMs: number } & ErrorInfo
   /** A newer change arrived during the build (or the session is stopping): its result is dropped. */
   'build.cancelled': { build: number; reason: 'superseded' | 'stopping' }
-  /** The host listens; requests before the first good build get a 503 explaining why. */
-  'host.ready': { url: string }
-  'reload.start': { build: number }
-  /** Version `version` of the component now serves every new request. */
-  'reload.ok': { build: number; version: number; url: string; digest: string; durationMs: number }
-  'reload.error': { build: number } & ErrorInfo
+  /**
+   * The host listens; requests before the first good build get a 503 explaining why. `links`: the
+   * components the project links in ([[dev.overrides.imports]] naming a .wasm file), loaded with
+   * every build.
+   */
+  'host.ready': { url: string; links?: DevLinkedComponent[] }
+  /** A linked component's file changed on disk (absolute paths): the chain is reloaded with the serving build. */
+  'link.change': { files: string[] }
+  /** `linkChange`: this reload is for changed linked components, not for a new build. */
+  'reload.start': { build: number; linkChange?: string[] }
+  /**
+   * Version `version` of the component now serves every new request; `linked`: the components
+   * linked to it in this version, with the digest of each file loaded.
+   */
+  'reload.ok': { build: number; version: number; url: string; digest: string; durationMs: number; linkChange?: string[]; linked?: (DevLinkedComponent & { digest: string })[] }
+  'reload.error': { build: number; linkChange?: string[] } & ErrorInfo
   request: { method: string; path: string; status: number; durationMs: number; version?: number }
   /** Host and component log lines (wasi:logging, stderr), and notices from the controllers. */
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string; source?: string }

@@ -1,6 +1,7 @@
 import type { Project } from '../project/index.js'
 import type { DevBus } from './bus.js'
 import { toErrorInfo } from './build-controller.js'
+import { devLinks, type DevLinkedComponent, linksKey } from './links.js'
 
 /**
  * Keeps the embedded host serving the newest good build. Each `build.ok` is loaded beside the
@@ -12,6 +13,9 @@ import { toErrorInfo } from './build-controller.js'
  * trust and timeout are loaded with it into the same host (same listener); a new address or port
  * needs a new host, which starts beside the old one, and the old one closes only once the new one
  * serves. Either way the old version serves until the new one does.
+ *
+ * Components the project links in are loaded with every build (the host does that); when one of
+ * their files changes (`link.change`), the newest build is loaded again with them, the same way.
  */
 export interface DevHostRequest {
   method: string
@@ -34,8 +38,13 @@ export interface DevHost {
    * Loads the component beside the one serving and swaps atomically; the old one keeps serving if
    * this throws. `project`: load it with this project's host settings (they changed).
    */
-  load(artifact: string, project?: Project): Promise<void>
+  load(artifact: string, project?: Project): Promise<DevLoadResult | void>
   close(): Promise<void>
+}
+
+export interface DevLoadResult {
+  /** The components linked to this version, with the digest of each file loaded. */
+  linked?: (DevLinkedComponent & { digest: string })[]
 }
 
 /** Starts a listening host for the project (it answers 503 until the first load). */
@@ -53,6 +62,8 @@ interface PendingLoad {
   build: number
   artifact: string
   digest: string
+  /** Linked files that changed since this build was loaded (the reason to load it again). */
+  linkChange?: string[]
 }
 
 export class HostController {
@@ -66,6 +77,8 @@ export class HostController {
   private listener: { address?: string; port?: number } = {}
   private version = 0
   private pending?: PendingLoad
+  /** The newest build: what a change of a linked component reloads. */
+  private latest?: PendingLoad
   private loading?: Promise<void>
   private closed = false
   private readonly unsubscribe: (() => void)[]
@@ -76,7 +89,11 @@ export class HostController {
     this.project = options.project
     this.overrides = { port: options.port, address: options.address }
     this.unsubscribe = [
-      this.bus.on('build.ok', (event) => this.enqueue({ build: event.build, artifact: event.artifact, digest: event.digest })),
+      this.bus.on('build.ok', (event) => {
+        this.latest = { build: event.build, artifact: event.artifact, digest: event.digest }
+        this.enqueue(this.latest)
+      }),
+      this.bus.on('link.change', (event) => this.relink(event.files)),
       this.bus.on('config.reload', (event) => {
         this.project = event.project
       }),
@@ -112,8 +129,23 @@ export class HostController {
       onRequest: (request) => this.bus.emit('request', { ...request, version: this.version || undefined }),
       onLog: (level, message, source) => this.bus.emit('log', { level, message, source: source ?? 'host' }),
     })
-    this.bus.emit('host.ready', { url: host.url })
+    const links = devLinks(project).components
+    this.bus.emit('host.ready', { url: host.url, ...(links.length > 0 ? { links } : {}) })
     return host
+  }
+
+  /**
+   * A linked file changed: the newest build is loaded again (with the files as they are now). A
+   * build waiting to load reads them anyway; one loading now may have read the old ones, so the
+   * reload is queued behind it. Before the first build there is nothing to reload.
+   */
+  private relink(files: string[]): void {
+    if (this.closed || !this.latest) return
+    if (this.pending) {
+      if (this.pending.linkChange) this.pending.linkChange = [...new Set([...this.pending.linkChange, ...files])]
+      return
+    }
+    this.enqueue({ ...this.latest, linkChange: files })
   }
 
   private enqueue(load: PendingLoad): void {
@@ -131,21 +163,24 @@ export class HostController {
     }
   }
 
-  private async load({ build, artifact, digest }: PendingLoad): Promise<void> {
-    this.bus.emit('reload.start', { build })
+  private async load({ build, artifact, digest, linkChange }: PendingLoad): Promise<void> {
+    const why = linkChange ? { linkChange } : {}
+    this.bus.emit('reload.start', { build, ...why })
     const started = performance.now()
     try {
       const settings = hostSettingsOf(this.project)
-      if (this.host && settings === this.hostSettings) await this.host.load(artifact)
+      let loaded: DevLoadResult | void
+      if (this.host && settings === this.hostSettings) loaded = await this.host.load(artifact)
       else if (this.host && this.sameListener(this.project)) {
-        await this.host.load(artifact, this.project)
+        loaded = await this.host.load(artifact, this.project)
         this.hostSettings = settings
-      } else await this.replaceHost(artifact)
+      } else loaded = await this.replaceHost(artifact)
       if (this.closed) return
       this.version += 1
-      this.bus.emit('reload.ok', { build, version: this.version, url: this.host!.url, digest, durationMs: Math.round(performance.now() - started) })
+      const linked = loaded?.linked?.length ? { linked: loaded.linked } : {}
+      this.bus.emit('reload.ok', { build, version: this.version, url: this.host!.url, digest, durationMs: Math.round(performance.now() - started), ...why, ...linked })
     } catch (error) {
-      if (!this.closed) this.bus.emit('reload.error', { build, ...toErrorInfo(error) })
+      if (!this.closed) this.bus.emit('reload.error', { build, ...why, ...toErrorInfo(error) })
     }
   }
 
@@ -154,11 +189,12 @@ export class HostController {
    * one cannot listen or load, the old one goes on serving (even when both want the same port:
    * the old one is never closed first).
    */
-  private async replaceHost(artifact: string): Promise<void> {
+  private async replaceHost(artifact: string): Promise<DevLoadResult | void> {
     const previous = this.host
     const next = await this.startHost(this.project, this.overrides.port)
+    let loaded: DevLoadResult | void
     try {
-      await next.load(artifact)
+      loaded = await next.load(artifact)
     } catch (error) {
       await next.close()
       throw error
@@ -167,6 +203,7 @@ export class HostController {
     this.hostSettings = hostSettingsOf(this.project)
     this.listener = this.listenerOf(this.project)
     await previous?.close()
+    return loaded
   }
 
   private listenerOf(project: Project): { address?: string; port?: number } {
@@ -182,8 +219,8 @@ export class HostController {
   }
 }
 
-/** The settings a host binds when it starts; a change to any of them needs a new host. */
+/** The settings a host binds when it starts (and the components linked in); a change to any of them needs a new host. */
 function hostSettingsOf(project: Project): string {
   const { address, port, allowHttp, env, dirs, config, allowedIssuers, requireSigned, timeoutMs } = project.dev
-  return JSON.stringify({ address, port, allowHttp, env, dirs, config, allowedIssuers, requireSigned, timeoutMs })
+  return JSON.stringify({ address, port, allowHttp, env, dirs, config, allowedIssuers, requireSigned, timeoutMs, links: linksKey(devLinks(project)) })
 }

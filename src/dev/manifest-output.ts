@@ -4,10 +4,13 @@ import { pathToFileURL } from 'node:url'
 
 import { fsError, WasmctlError } from '../errors.js'
 import { writeFileAtomic } from '../files.js'
-import { planApp, renderWadmManifest } from '../manifest/generate.js'
+import { componentName } from '../host/load.js'
+import { projectComponentLinks } from '../host/link.js'
+import { type InterfaceOverride, planApp, renderWadmManifest, toManifestName } from '../manifest/generate.js'
 import { manifestToYaml } from '../manifest/io.js'
 import { parseManifestValue } from '../manifest/model.js'
-import { planInputFromProject } from '../manifest/project.js'
+import { planInputFromProject, readOverrides } from '../manifest/project.js'
+import { parseInterfaceName } from '../manifest/providers.js'
 import { toReport, validateManifest } from '../manifest/validate.js'
 import { projectArtifacts } from '../project/artifacts.js'
 import type { Project } from '../project/index.js'
@@ -52,13 +55,18 @@ export function devManifestImage(project: Project, artifact: string | undefined)
 /**
  * The manifest wash dev derives for a session: `dev-<project>`, no `version` annotation (wadm
  * gives every put a fresh one), the component at `instances: 100`, providers and links from the
- * component's world and `[dev]` overrides. wash also puts its lattice session id in the names; a
- * wasmctl session has no lattice, so the name is stable for the project.
+ * component's world and `[dev]` overrides, and each component the project links in (an override
+ * naming a .wasm file) as a component with a link to it. wash also puts its lattice session id in
+ * the names; a wasmctl session has no lattice, so the name is stable for the project.
  */
 export function renderDevManifest(project: Project, world: ComponentWorld, image: string): DevManifest {
-  const plan = planApp(planInputFromProject(project, world, image, { appName: `dev-${project.name}`, instances: DEV_INSTANCES, versionAnnotation: null }))
+  const links = componentLinks(project, world)
+  // What linked components satisfy is neither a provider nor an unbound import.
+  const input = planInputFromProject(project, { ...world, imports: world.imports.filter((name) => !links.satisfied.has(name)) }, image, { appName: `dev-${project.name}`, instances: DEV_INSTANCES, versionAnnotation: null })
+  const plan = planApp({ ...input, imports: (input.imports ?? []).filter((override) => linkedFileOf(override, project.dir) === undefined) })
   const manifest = renderWadmManifest(plan)
-  const warnings = [...plan.warnings]
+  addLinkedComponents(manifest, plan.appName, links.targets)
+  const warnings = [...plan.warnings, ...links.warnings]
   const parsed = parseManifestValue(manifest)
   if (parsed.ok) {
     const report = toReport(validateManifest(parsed.manifest, manifest))
@@ -67,6 +75,89 @@ export function renderDevManifest(project: Project, world: ComponentWorld, image
     warnings.push(`generated manifest: ${parsed.message}`)
   }
   return { name: plan.appName, fileName: `${plan.appName}.yaml`, yaml: manifestToYaml(manifest), warnings }
+}
+
+interface LinkTarget {
+  /** The manifest component's name (from the file name). */
+  name: string
+  image: string
+  links: { namespace: string; package: string; interfaces: string[]; linkName?: string; config: Record<string, string>; configNames: string[] }[]
+}
+
+/**
+ * The components the project links in (`[[dev.overrides.imports]]` naming a .wasm file, the rule
+ * `up` and `dev` load them by), as wadm components with a link from the project's component, one
+ * per package and link name, to the interfaces of the world the entry names.
+ */
+function componentLinks(project: Project, world: ComponentWorld): { targets: LinkTarget[]; satisfied: Set<string>; warnings: string[] } {
+  const targets = new Map<string, LinkTarget>()
+  const satisfied = new Set<string>()
+  const warnings: string[] = []
+  for (const override of readOverrides(project, 'imports')) {
+    const file = linkedFileOf(override, project.dir)
+    if (!file) continue
+    const spec = override.interfaceSpec.replace(/@.*$/, '')
+    const imported = world.imports.filter((name) => {
+      const parsed = parseInterfaceName(name)
+      return parsed !== undefined && (spec === `${parsed.namespace}:${parsed.package}` || spec === `${parsed.namespace}:${parsed.package}/${parsed.interface}`)
+    })
+    if (imported.length === 0) {
+      warnings.push(`the component imports nothing of ${override.interfaceSpec}: ${path.basename(file)} is left out of the manifest`)
+      continue
+    }
+    const name = toManifestName(componentName(file))
+    const target = targets.get(name) ?? { name, image: pathToFileURL(file).href, links: [] }
+    targets.set(name, target)
+    for (const importName of imported) {
+      satisfied.add(importName)
+      const parsed = parseInterfaceName(importName)!
+      let link = target.links.find((entry) => entry.namespace === parsed.namespace && entry.package === parsed.package && entry.linkName === override.linkName)
+      if (!link) {
+        link = { namespace: parsed.namespace, package: parsed.package, interfaces: [], ...(override.linkName ? { linkName: override.linkName } : {}), config: {}, configNames: [] }
+        target.links.push(link)
+      }
+      if (!link.interfaces.includes(parsed.interface)) link.interfaces.push(parsed.interface)
+      Object.assign(link.config, override.config)
+      for (const configName of override.configNames) if (!link.configNames.includes(configName)) link.configNames.push(configName)
+    }
+  }
+  return { targets: [...targets.values()], satisfied, warnings }
+}
+
+/** The component file an override links in, by the rule `up` and `dev` load them by; undefined for a provider. */
+function linkedFileOf(override: InterfaceOverride, projectDir: string): string | undefined {
+  if (!override.imageRef) return undefined
+  return projectComponentLinks({ overrides: { imports: [{ interface_spec: override.interfaceSpec, image_ref: override.imageRef }] } }, projectDir).files[0]
+}
+
+/**
+ * Each linked component after the project's, run as the project's component is (wadm starts no
+ * component without a scaler), and a link trait on the project's component to it, in wadm's field
+ * order (namespace, package, interfaces, target, name), config on the target as for a provider.
+ */
+function addLinkedComponents(manifest: Record<string, unknown>, appName: string, targets: LinkTarget[]): void {
+  if (targets.length === 0) return
+  const components = (manifest.spec as { components: { traits?: Record<string, unknown>[] }[] }).components
+  const entry = components[0]
+  entry.traits ??= []
+  for (const target of targets) {
+    for (const link of target.links) {
+      const config: { name: string; properties?: Record<string, string> }[] = link.configNames.map((name) => ({ name }))
+      if (Object.keys(link.config).length > 0) config.push({ name: `${appName}-${target.name}-${link.interfaces.join('-')}${link.linkName ? `-${link.linkName}` : ''}`, properties: link.config })
+      entry.traits.push({
+        type: 'link',
+        properties: {
+          namespace: link.namespace,
+          package: link.package,
+          interfaces: link.interfaces,
+          target: { name: target.name, ...(config.length > 0 ? { config } : {}) },
+          ...(link.linkName ? { name: link.linkName } : {}),
+        },
+      })
+    }
+  }
+  const linked = targets.map((target) => ({ name: target.name, type: 'component', properties: { image: target.image }, traits: [{ type: 'spreadscaler', properties: { instances: DEV_INSTANCES } }] }))
+  components.splice(1, 0, ...linked)
 }
 
 /** The folder must exist and be a folder (wash dev refuses anything else); returns it absolute. */

@@ -73,6 +73,10 @@ export function createTerminalRenderer(options: TerminalRendererOptions): Termin
         case 'host.ready':
           url = event.url
           line(`${paint.bold('wasmctl dev')} listening at ${paint.bold(event.url)}${options.tty ? paint.dim(`  (${KEYS_HELP})`) : ''}`)
+          for (const link of event.links ?? []) line(paint.dim(`linked: ${link.interfaces.join(', ')} from ${link.file}`))
+          break
+        case 'link.change':
+          line(`${paint.cyan('⚙')} linked component changed: ${event.files.map((file) => path.basename(file)).join(', ')}`)
           break
         case 'watch.ready':
           if (options.debug) line(paint.dim(`watching ${event.roots.join(', ')}`))
@@ -105,11 +109,13 @@ export function createTerminalRenderer(options: TerminalRendererOptions): Termin
         case 'reload.ok':
           version = event.version
           url = event.url
-          line(`${paint.green('↻')} serving ${paint.bold(`v${event.version}`)} at ${event.url} ${paint.dim(`(loaded in ${event.durationMs} ms)`)}`)
+          line(
+            `${paint.green('↻')} serving ${paint.bold(`v${event.version}`)} at ${event.url} ${paint.dim(`(loaded in ${event.durationMs} ms${event.linked?.length ? `, linked: ${event.linked.map((link) => link.name).join(', ')}` : ''})`)}`,
+          )
           setStatus(`${serving()}  ${paint.dim(KEYS_HELP)}`)
           break
         case 'reload.error':
-          line(`${paint.red('✖ could not load the new build')}: ${event.message}${version > 0 ? ` (v${version} keeps serving)` : ''}${event.hints.map((hint) => `\n  ${paint.dim(`hint: ${hint}`)}`).join('')}`)
+          line(`${paint.red(event.linkChange ? '✖ could not load the linked components' : '✖ could not load the new build')}: ${event.message}${version > 0 ? ` (v${version} keeps serving)` : ''}${event.hints.map((hint) => `\n  ${paint.dim(`hint: ${hint}`)}`).join('')}`)
           setStatus(`${paint.red('✖')} load failed${version > 0 ? ` · v${version} serving at ${url}` : ''}`)
           break
         case 'request':

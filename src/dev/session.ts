@@ -5,12 +5,14 @@ import { createDevBus, type DevBus } from './bus.js'
 import { ConfigController } from './config-controller.js'
 import type { DevEvent } from './events.js'
 import { HostController, type DevHostFactory } from './host-controller.js'
+import { LinkWatcher } from './link-watcher.js'
 import { WatchController } from './watcher.js'
 
 /**
  * `wasmctl dev` as a library: wires the controllers to one bus and runs until stopped. Order of
  * start: the host listens first (so the URL is known and early requests get a clear 503), then the
- * watcher is ready (no change is missed), then the first build. `stop()` undoes exactly what
+ * watchers are ready (the project's and the linked components': no change is missed), then the
+ * first build. `stop()` undoes exactly what
  * start did: the watcher, the build in progress, the host. Nothing here prints or reads the
  * terminal; renderers and key handlers are listeners the command adds.
  */
@@ -71,6 +73,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   const builds = new BuildController({ bus, project: options.project, build: options.build })
   const host = new HostController({ bus, project: options.project, createHost: options.createHost, port: options.port, address: options.address })
   const watcher = new WatchController({ bus, project: options.project, debounceMs: options.debounceMs, ignoreDirs: [...(options.ignoreDirs ?? []), ...(manifestOutput?.ignoreDir ? [manifestOutput.ignoreDir] : [])] })
+  const linkWatcher = new LinkWatcher({ bus, project: options.project })
 
   let stopping: Promise<DevSummary> | undefined
   let resolveDone!: (summary: DevSummary) => void
@@ -86,7 +89,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       bus.emit('stopping', { reason })
       config.close()
       // A build in progress is not waited for: the builder stops its toolchain when it closes.
-      await Promise.allSettled([watcher.close(), builds.stop(250)])
+      await Promise.allSettled([watcher.close(), linkWatcher.close(), builds.stop(250)])
       // A manifest being written is finished, so the folder never keeps a temp file.
       await manifestOutput?.flushed()
       manifestOutput?.close()
@@ -111,6 +114,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     options.signal?.addEventListener('abort', onAbort, { once: true })
     startedUrl = await host.start()
     await watcher.start()
+    await linkWatcher.start()
   } catch (error) {
     await stop('fatal')
     throw error instanceof WasmctlError ? error : new WasmctlError('DEV_FAILED', toErrorInfo(error).message, { cause: error })

@@ -9,6 +9,7 @@ import { isInside, type Project } from '../project/index.js'
 import type { DevBus } from './bus.js'
 import { createChangeBatcher, type ChangeBatcher } from './debounce.js'
 import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js'
+import { linkedFiles } from './link-watcher.js'
 
 /**
  * Watches the project with chokidar and turns file events into debounced `watch.change` batches.
@@ -19,7 +20,9 @@ import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js'
  * file whose content is what it was before (a save without edits, a tool that rewrites a file
  * unchanged) is not a change, because each file's content fingerprint is compared, when a burst
  * of events is over, with the one it had at the last change. Changes to wasmcloud.toml, the WIT folder or an ignore file are marked
- * `reconfigure`: the project is reloaded before the rebuild.
+ * `reconfigure`: the project is reloaded before the rebuild. Files of components the project links
+ * in are never a reason to rebuild, even inside the project: LinkWatcher reports them, and the
+ * serving build is reloaded with them.
  */
 export interface WatchControllerOptions {
   bus: DevBus
@@ -63,6 +66,7 @@ export class WatchController {
   private readonly bus: DevBus
   private project: Project
   private matcher: IgnoreMatcher
+  private linked: Set<string>
   private watcher?: FSWatcher
   private readonly batcher: ChangeBatcher
   private readonly fingerprints = new Map<string, string>()
@@ -75,6 +79,7 @@ export class WatchController {
     this.bus = options.bus
     this.project = options.project
     this.matcher = createIgnoreMatcher(this.project)
+    this.linked = new Set(linkedFiles(this.project))
     this.ignoreDirs = (options.ignoreDirs ?? []).map((dir) => path.resolve(this.project.dir, dir))
     this.ownOutputs = options.ownOutputs ?? ownOutputFiles()
     const quietMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS
@@ -139,7 +144,7 @@ export class WatchController {
 
   private onEvent(event: string, file: string): void {
     if (event === 'addDir' || event === 'unlinkDir') return
-    if (this.matcher.ignores(file, false) || this.inIgnoredDir(file) || this.isOwnOutput(file)) return
+    if (this.matcher.ignores(file, false) || this.inIgnoredDir(file) || this.linked.has(file) || this.isOwnOutput(file)) return
     this.batcher.add(file)
   }
 
@@ -202,6 +207,7 @@ export class WatchController {
     const oldRoots = this.roots().join('\0')
     this.project = project
     this.matcher = createIgnoreMatcher(project)
+    this.linked = new Set(linkedFiles(project))
     if (this.closed || !this.watcher || this.roots().join('\0') === oldRoots) return
     const previous = this.watcher
     this.watcher = undefined

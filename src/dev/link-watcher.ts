@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+
+import type { FSWatcher } from 'chokidar'
+
+import type { Project } from '../project/index.js'
+import type { DevBus } from './bus.js'
+import { createChangeBatcher, type ChangeBatcher } from './debounce.js'
+import { devLinks } from './links.js'
+
+/**
+ * Watches the files of the components the project links in, which usually live outside the
+ * project (another project's build output) or in places the project watcher ignores on purpose
+ * (build/, gitignored *.wasm): they get their own watcher on exactly those files, with no ignore
+ * rules. A change whose content differs from what was last seen becomes one `link.change` once
+ * the writes have settled; the host controller then reloads the chain. A file that does not
+ * exist yet is watched too (chokidar reports it when it appears).
+ */
+export interface LinkWatcherOptions {
+  bus: DevBus
+  project: Project
+  /**
+   * Quiet time after the last write: longer than the project watcher's, since a linked file is
+   * usually written by another build and is only reloaded, never rebuilt from.
+   */
+  debounceMs?: number
+}
+
+export const LINK_DEBOUNCE_MS = 300
+
+export class LinkWatcher {
+  private readonly bus: DevBus
+  private files: string[] = []
+  private watcher?: FSWatcher
+  private readonly batcher: ChangeBatcher
+  private readonly fingerprints = new Map<string, string>()
+  private readonly offConfig: () => void
+  private closed = false
+
+  constructor(options: LinkWatcherOptions) {
+    this.bus = options.bus
+    this.files = linkedFiles(options.project)
+    const quietMs = options.debounceMs ?? LINK_DEBOUNCE_MS
+    this.batcher = createChangeBatcher({ quietMs, maxWaitMs: Math.max(2000, quietMs * 10), flush: (batch) => this.flush(batch.files) })
+    this.offConfig = this.bus.on('config.reload', (event) => void this.reconfigure(event.project))
+  }
+
+  /** The linked files watched now. */
+  get watched(): readonly string[] {
+    return this.files
+  }
+
+  async start(): Promise<void> {
+    if (this.closed || this.files.length === 0) return
+    for (const file of this.files) this.fingerprints.set(file, fingerprint(file))
+    const { watch } = await import('chokidar')
+    const watcher = watch(this.files, { ignoreInitial: true, persistent: true, atomic: false })
+    this.watcher = watcher
+    watcher.on('all', (event, changed) => {
+      if (this.closed || watcher !== this.watcher || event === 'addDir' || event === 'unlinkDir') return
+      this.batcher.add(String(changed))
+    })
+    watcher.on('error', (error) => this.bus.emit('log', { level: 'warn', message: `linked component watcher: ${(error as Error).message}`, source: 'watch' }))
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+    if (!this.closed) this.bus.emit('log', { level: 'debug', message: `watching linked components: ${this.files.join(', ')}`, source: 'watch' })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    this.offConfig()
+    this.batcher.cancel()
+    await this.watcher?.close()
+  }
+
+  private flush(candidates: string[]): void {
+    const changed: string[] = []
+    for (const file of candidates) {
+      if (!this.files.includes(file)) continue
+      const now = fingerprint(file)
+      if (now === this.fingerprints.get(file)) continue
+      this.fingerprints.set(file, now)
+      changed.push(file)
+    }
+    if (changed.length > 0 && !this.closed) this.bus.emit('link.change', { files: changed.sort() })
+  }
+
+  /** New links in wasmcloud.toml: watch the new files (the rebuild that follows loads them). */
+  private async reconfigure(project: Project): Promise<void> {
+    const files = linkedFiles(project)
+    if (this.closed || files.join('\0') === this.files.join('\0')) return
+    const previous = this.watcher
+    this.watcher = undefined
+    this.files = files
+    this.fingerprints.clear()
+    await previous?.close()
+    await this.start()
+  }
+}
+
+export function linkedFiles(project: Project): string[] {
+  return devLinks(project).components.map((link) => link.file)
+}
+
+function fingerprint(file: string): string {
+  try {
+    return createHash('sha1').update(readFileSync(file)).digest('base64')
+  } catch (error) {
+    return (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'missing' : 'unreadable'
+  }
+}
