@@ -66,7 +66,7 @@ export async function embeddedHostFactory(flags: HostFlags = {}): Promise<DevHos
         const loadVersion = async () => {
           if (linked.length === 0) return host.load(source, versionSettings)
           const { cacheRoot, trust } = versionSettings ?? settings
-          const chain = await loadLinkedComponents([source, ...linked.map((entry) => entry.source)], { cacheRoot, trust: trust ?? {}, picks: links.picks })
+          const chain = await loadLinkedComponents([source, ...linked.map((entry) => entry.source)], { cacheRoot, trust: trust ?? {}, picks: links.picks, rules: links.rules })
           return host.load(chain, versionSettings)
         }
         let loaded

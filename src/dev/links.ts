@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import { WasmctlError } from '../errors.js'
 import { componentName, type ComponentInput, readComponentFile } from '../host/load.js'
-import { projectComponentLinks } from '../host/link.js'
+import { type LinkRule, projectComponentLinks } from '../host/link.js'
 import type { Project } from '../project/index.js'
 import { componentWorld } from '../wasm/world.js'
 
@@ -25,17 +25,20 @@ export interface DevLinks {
   components: DevLinkedComponent[]
   /** Which linked component satisfies which interface (for loadLinkedComponents). */
   picks: Record<string, string>
+  /** Named links (`link_name`), which wasmcloud:bus selects per request. */
+  rules: LinkRule[]
   /** `[dev]` without the component entries: what the capability bindings read. */
   dev: unknown
 }
 
 export function devLinks(project: Project): DevLinks {
-  const { files, picks, dev } = projectComponentLinks(project.raw.dev, project.dir)
+  const { files, picks, rules, dev } = projectComponentLinks(project.raw.dev, project.dir)
   const components = files.map((file) => {
     const name = componentName(file)
-    return { name, file, interfaces: Object.keys(picks).filter((spec) => picks[spec] === name) }
+    const named = rules.filter((rule) => rule.target === name).map((rule) => rule.interface)
+    return { name, file, interfaces: [...new Set([...Object.keys(picks).filter((spec) => picks[spec] === name), ...named])] }
   })
-  return { components, picks, dev }
+  return { components, picks, rules, dev }
 }
 
 /** A stable text of the links, to tell whether wasmcloud.toml changed them. */

@@ -364,11 +364,12 @@ export function parseLinkNames(values: string[]): Record<string, string> {
  * names a local component file (`./callee.wasm`, `file:///abs/callee.wasm`, relative to the
  * project folder) instead of a provider image. Each entry also picks that file for its interface.
  */
-export function projectComponentLinks(dev: unknown, projectDir: string): { files: string[]; picks: Record<string, string>; dev: unknown } {
+export function projectComponentLinks(dev: unknown, projectDir: string): { files: string[]; picks: Record<string, string>; rules: LinkRule[]; dev: unknown } {
   const overrides = (dev as { overrides?: { imports?: unknown } } | undefined)?.overrides?.imports
   const files: string[] = []
   const picks: Record<string, string> = {}
-  if (!Array.isArray(overrides)) return { files, picks, dev }
+  const rules: LinkRule[] = []
+  if (!Array.isArray(overrides)) return { files, picks, rules, dev }
   const capabilityOverrides: unknown[] = []
   for (const entry of overrides as Record<string, unknown>[]) {
     const reference = entry?.image_ref ?? entry?.uri
@@ -380,9 +381,14 @@ export function projectComponentLinks(dev: unknown, projectDir: string): { files
       continue
     }
     if (!files.includes(file)) files.push(file)
-    picks[unversioned(spec)] = componentName(file)
+    const linkName = typeof entry.link_name === 'string' && entry.link_name !== '' ? entry.link_name : undefined
+    // A named link (wasmcloud:bus picks it per request) is a rule; rules need a whole interface name.
+    if (spec.includes('/')) rules.push({ interface: unversioned(spec), target: componentName(file), ...(linkName ? { name: linkName } : {}) })
+    if (!linkName) picks[unversioned(spec)] = componentName(file)
   }
   // The capability bindings see only the entries that name providers (they would warn the others away as ignored).
   const devTable = dev as { overrides: Record<string, unknown> }
-  return { files, picks, dev: files.length === 0 ? dev : { ...devTable, overrides: { ...devTable.overrides, imports: capabilityOverrides } } }
+  // Rules only matter when a link is named; otherwise picks say the same.
+  const named = rules.some((rule) => rule.name !== undefined)
+  return { files, picks, rules: named ? rules : [], dev: files.length === 0 ? dev : { ...devTable, overrides: { ...devTable.overrides, imports: capabilityOverrides } } }
 }

@@ -51,7 +51,7 @@ export async function runUp(options: RunUpOptions): Promise<{ exitCode: number }
   const component =
     linked.length === 0
       ? await loadComponent(source, { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {} })
-      : await loadLinkedComponents([source, ...(await Promise.all(linked.map(resolve)))], { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {}, picks })
+      : await loadLinkedComponents([source, ...(await Promise.all(linked.map(resolve)))], { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {}, picks, rules: fromProject?.rules })
   return serve(component, settings, options)
 }
 

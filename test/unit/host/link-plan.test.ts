@@ -76,7 +76,34 @@ describe('projectComponentLinks', () => {
     expect(links.files).toEqual(['/project/lib/greeter_s.wasm', '/opt/other.wasm'])
     expect(links.picks).toEqual({ 'a:b/greeter': 'greeter', 'a:b/other': 'other' })
     expect(links.dev).toEqual({ port: 8080, overrides: { imports: [provider] } })
-    expect(projectComponentLinks(undefined, '/project')).toEqual({ files: [], picks: {}, dev: undefined })
+    expect(links.rules).toEqual([])
+    expect(projectComponentLinks(undefined, '/project')).toEqual({ files: [], picks: {}, rules: [], dev: undefined })
+  })
+
+  it('turns entries with a link_name into named link rules (wasmcloud:bus selects them), keeping the unnamed one as the default', () => {
+    const dev = {
+      overrides: {
+        imports: [
+          { interface_spec: 'a:b/greeter@0.1.0', image_ref: './english.wasm' },
+          { interface_spec: 'a:b/greeter@0.1.0', image_ref: './french.wasm', link_name: 'fr' },
+        ],
+      },
+    }
+    const links = projectComponentLinks(dev, '/project')
+    expect(links.files).toEqual(['/project/english.wasm', '/project/french.wasm'])
+    expect(links.picks).toEqual({ 'a:b/greeter': 'english' })
+    expect(links.rules).toEqual([
+      { interface: 'a:b/greeter', target: 'english' },
+      { interface: 'a:b/greeter', target: 'french', name: 'fr' },
+    ])
+    // The plan then has both links for the one import, 'default' serving unless the caller picks 'fr'.
+    const plan = planLinks(
+      [world('app', ['a:b/greeter@0.1.0'], [HTTP]), world('english', [], ['a:b/greeter@0.1.0']), world('french', [], ['a:b/greeter@0.1.0'])],
+      links.picks,
+      links.rules,
+    )
+    expect(plan.order.at(-1)).toBe(0)
+    expect(plan.order).toHaveLength(3)
   })
 })
 
