@@ -1,6 +1,6 @@
 import { type Binding, describeBinding, type ResolvedBindings } from './binding.js'
 import { type BlobstoreBackend, openBlobstoreBackend, type OpenBlobstoreOptions } from './blobstore/index.js'
-import { KeyValueError, type KeyPage, type KeyValueBackend, openKeyValueBackend, type OpenKeyValueOptions } from './keyvalue/index.js'
+import { type CasSnapshot, KeyValueError, type KeyPage, type KeyValueBackend, openKeyValueBackend, type OpenKeyValueOptions } from './keyvalue/index.js'
 import { type MessagingBackend, openMessagingBackend } from './messaging/index.js'
 import { type SecretSpec, SecretStore } from './secrets/index.js'
 
@@ -132,6 +132,12 @@ class KeyValueRouter implements KeyValueBackend {
   }
   increment(bucket: string, key: string, delta: bigint) {
     return this.route(bucket).increment(bucket, key, delta)
+  }
+  casNew(bucket: string, key: string) {
+    return this.route(bucket).casNew(bucket, key)
+  }
+  swap(bucket: string, key: string, expected: CasSnapshot, value: Uint8Array) {
+    return this.route(bucket).swap(bucket, key, expected, value)
   }
   getMany(bucket: string, keys: string[]) {
     return this.route(bucket).getMany(bucket, keys)

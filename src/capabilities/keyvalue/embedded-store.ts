@@ -3,11 +3,14 @@ import path from 'node:path'
 
 import { fsError, WasmctlError } from '../../errors.js'
 import { writeFileAtomic } from '../../files.js'
+import { type CasSnapshot, checkCounter, parseCounter, parseCursor, type SwapOutcome } from './types.js'
 
 /**
  * The embedded key-value store behind wasi:keyvalue: buckets of byte values in memory, written to
  * one JSON file (values base64) so state survives a restart of the host. All operations run on
- * the main thread, one at a time, so `increment` is atomic across every worker.
+ * the main thread, one at a time, so `increment` and a compare-and-swap are atomic across every
+ * worker. Each write gives the key a new revision (in memory only: a `cas` handle does not outlive
+ * the host), which is what a swap checks.
  *
  * A JSON file rather than a database: Node 20 has no built-in SQLite, the native stores (lmdb,
  * classic-level, better-sqlite3) need prebuilt binaries from the network, and a dev loop's state
@@ -25,6 +28,9 @@ interface StoreFile {
 
 export class KeyValueStore {
   private readonly buckets = new Map<string, Map<string, Uint8Array>>()
+  /** The revision of each key's last write; keys loaded from the file get one when first asked. */
+  private readonly revisions = new Map<string, Map<string, number>>()
+  private lastRevision = 0
   private flushTimer?: NodeJS.Timeout
   private writing: Promise<void> = Promise.resolve()
   private dirty = false
@@ -75,11 +81,51 @@ export class KeyValueStore {
 
   set(bucket: string, key: string, value: Uint8Array): void {
     this.bucket(bucket).set(key, Uint8Array.from(value))
+    this.revisionsOf(bucket).set(key, ++this.lastRevision)
     this.changed()
   }
 
   delete(bucket: string, key: string): void {
-    if (this.buckets.get(bucket)?.delete(key)) this.changed()
+    if (this.buckets.get(bucket)?.delete(key)) {
+      this.revisions.get(bucket)?.delete(key)
+      this.changed()
+    }
+  }
+
+  private revisionsOf(bucket: string): Map<string, number> {
+    let revisions = this.revisions.get(bucket)
+    if (!revisions) {
+      revisions = new Map()
+      this.revisions.set(bucket, revisions)
+    }
+    return revisions
+  }
+
+  /** 0 while the key is absent (so a swap expecting absence succeeds only while it still is). */
+  private revision(bucket: string, key: string): number {
+    if (!this.exists(bucket, key)) return 0
+    const revisions = this.revisionsOf(bucket)
+    let revision = revisions.get(key)
+    if (revision === undefined) {
+      revision = ++this.lastRevision
+      revisions.set(key, revision)
+    }
+    return revision
+  }
+
+  /** Draft2 `cas.new`: the value now and the revision a swap must still find. */
+  casSnapshot(bucket: string, key: string): CasSnapshot {
+    const value = this.get(bucket, key)
+    return value === undefined ? { revision: 0 } : { value, revision: this.revision(bucket, key) }
+  }
+
+  /** Draft2 `swap`: writes only if the key's revision is still the one `expected` saw. */
+  compareAndSwap(bucket: string, key: string, expected: CasSnapshot, value: Uint8Array): SwapOutcome {
+    if (expected.revision === undefined || this.revision(bucket, key) !== expected.revision) {
+      return { swapped: false, current: this.casSnapshot(bucket, key) }
+    }
+    this.set(bucket, key, value)
+    return { swapped: true }
   }
 
   exists(bucket: string, key: string): boolean {
@@ -95,10 +141,7 @@ export class KeyValueStore {
 
   /** wasmtime's and wasmCloud's convention: the value is a decimal number in UTF-8. */
   increment(bucket: string, key: string, delta: bigint): bigint {
-    const current = this.get(bucket, key)
-    const text = current ? Buffer.from(current).toString('utf8') : '0'
-    if (!/^\d+$/.test(text)) throw new Error(`the value of ${key} is not a number, cannot increment it`)
-    const next = BigInt.asUintN(64, BigInt(text) + delta)
+    const next = checkCounter(key, parseCounter(key, this.get(bucket, key)) + BigInt(delta))
     this.set(bucket, key, Buffer.from(next.toString(), 'utf8'))
     return next
   }
@@ -116,10 +159,17 @@ export class KeyValueStore {
         return this.delete(payload.bucket, payload.key)
       case 'kv.exists':
         return this.exists(payload.bucket, payload.key)
-      case 'kv.list':
-        return this.list(payload.bucket, payload.start)
+      case 'kv.list': {
+        if (payload.cursor === undefined && payload.start !== undefined) return this.list(payload.bucket, payload.start)
+        const page = this.list(payload.bucket, Number(parseCursor(payload.cursor) ?? 0n))
+        return page.next === undefined ? { keys: page.keys } : { keys: page.keys, cursor: String(page.next) }
+      }
       case 'kv.increment':
         return this.increment(payload.bucket, payload.key, payload.delta)
+      case 'kv.casNew':
+        return this.casSnapshot(payload.bucket, payload.key)
+      case 'kv.swap':
+        return this.compareAndSwap(payload.bucket, payload.key, payload.expected, payload.value)
       case 'kv.getMany':
         return (payload.keys as string[]).map((key) => this.get(payload.bucket, key))
       case 'kv.setMany':

@@ -1,10 +1,10 @@
 import { KeyValueStore } from './embedded-store.js'
-import { KeyValueError, type KeyPage, type KeyValueBackend } from './types.js'
+import { type CasSnapshot, KeyValueError, type KeyPage, type KeyValueBackend } from './types.js'
 
 /**
  * The default backend: KeyValueStore (memory, persisted to a JSON file) behind the async backend
  * interface. Every method runs to completion without awaiting, so on the one main thread each
- * operation — `increment` included — is atomic.
+ * operation — `increment` and a compare-and-swap included — is atomic.
  */
 export class EmbeddedKeyValueBackend implements KeyValueBackend {
   readonly kind = 'embedded' as const
@@ -46,8 +46,17 @@ export class EmbeddedKeyValueBackend implements KeyValueBackend {
     try {
       return this.store.increment(bucket, key, delta)
     } catch (error) {
+      if (error instanceof KeyValueError) throw error
       throw new KeyValueError((error as Error).message)
     }
+  }
+
+  async casNew(bucket: string, key: string) {
+    return this.store.casSnapshot(bucket, key)
+  }
+
+  async swap(bucket: string, key: string, expected: CasSnapshot, value: Uint8Array) {
+    return this.store.compareAndSwap(bucket, key, expected, value)
   }
 
   async getMany(bucket: string, keys: string[]) {

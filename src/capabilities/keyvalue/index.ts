@@ -1,5 +1,5 @@
 import { EmbeddedKeyValueBackend } from './embedded.js'
-import { KeyValueError, type KeyValueBackend } from './types.js'
+import { KeyValueError, type KeyValueBackend, parseCursor } from './types.js'
 
 export { EmbeddedKeyValueBackend } from './embedded.js'
 export { KeyValueStore } from './embedded-store.js'
@@ -39,9 +39,11 @@ export async function openKeyValueBackend(
 
 /**
  * Serves one guest key-value call (`kv.*`, as src/host/wasi/capabilities.ts sends them) on any
- * backend. Payloads and results keep the shapes KeyValueStore.handle used: `kv.list` takes
- * `{bucket, start}` and answers `{keys, next?}` with numbers. Throws KeyValueError for failures
- * the guest should receive as a wasi:keyvalue `error`.
+ * backend; KeyValueStore.handle answers the same calls with the same shapes. `kv.list` takes
+ * `{bucket, cursor?}` and answers `{keys, cursor?}`, the cursor as decimal text (a Redis SCAN
+ * cursor can pass 2^53); the older `{bucket, start}` form answers `{keys, next?}` with numbers.
+ * `kv.casNew` answers a CasSnapshot, `kv.swap` (`{bucket, key, expected, value}`) a SwapOutcome.
+ * Throws KeyValueError for failures the guest should receive as a wasi:keyvalue `error`.
  */
 export async function handleKeyValueCall(backend: KeyValueBackend, kind: string, payload: any): Promise<unknown> {
   switch (kind) {
@@ -56,11 +58,19 @@ export async function handleKeyValueCall(backend: KeyValueBackend, kind: string,
     case 'kv.exists':
       return backend.exists(payload.bucket, payload.key)
     case 'kv.list': {
-      const page = await backend.listKeys(payload.bucket, payload.start ? BigInt(payload.start) : undefined)
-      return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, next: Number(page.cursor) }
+      if (payload.cursor === undefined && payload.start !== undefined) {
+        const page = await backend.listKeys(payload.bucket, payload.start ? BigInt(payload.start) : undefined)
+        return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, next: Number(page.cursor) }
+      }
+      const page = await backend.listKeys(payload.bucket, parseCursor(payload.cursor))
+      return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, cursor: page.cursor.toString() }
     }
     case 'kv.increment':
       return backend.increment(payload.bucket, payload.key, BigInt(payload.delta))
+    case 'kv.casNew':
+      return backend.casNew(payload.bucket, payload.key)
+    case 'kv.swap':
+      return backend.swap(payload.bucket, payload.key, payload.expected, payload.value)
     case 'kv.getMany':
       return backend.getMany(payload.bucket, payload.keys)
     case 'kv.setMany':

@@ -2,7 +2,7 @@ import type { KV } from '@nats-io/kv'
 
 import { configInvalid, configValue, reasonOf } from '../errors.js'
 import { connectNatsLink, type NatsLink, splitServers } from '../nats.js'
-import { KeyValueError, type KeyPage, type KeyValueBackend, parseCounter, U64_MAX } from './types.js'
+import { type CasSnapshot, checkCounter, KeyValueError, type KeyPage, type KeyValueBackend, parseCounter, type SwapOutcome } from './types.js'
 
 /** wasmCloud's keyvalue-nats provider defaults. */
 export const NATS_KV_DEFAULT_URI = 'nats://0.0.0.0:4222'
@@ -10,14 +10,17 @@ export const DEFAULT_LINK_NAME = 'default'
 const PAGE_SIZE = 1000
 /** Compare-and-swap attempts for `increment` before giving up (the provider stops at 5). */
 const MAX_CAS_ATTEMPTS = 200
-/** JetStream's answer when the expected last revision of a key is stale. */
+/** JetStream's answers when the expected last revision of a key is stale. */
 const WRONG_LAST_SEQUENCE = 10071
+const WRONG_LAST_SEQUENCE_UNKNOWN = 10164
 
 /**
  * wasi:keyvalue on a NATS JetStream key-value bucket, as wasmCloud's keyvalue-nats provider does
  * it: the link config's `bucket` is the NATS bucket, and the identifier a component opens is the
  * link name (`default` unless the binding names another); `delete` purges; `increment` stores the
- * number as decimal text, updated by compare-and-swap on the entry's revision.
+ * number as decimal text, updated by compare-and-swap on the entry's revision. Draft2's `cas`
+ * remembers the entry's revision (that of a delete marker, or 0 for a key never written) and its
+ * swap is a put expecting that revision, which JetStream checks on the server.
  */
 export class NatsKeyValueBackend implements KeyValueBackend {
   readonly kind = 'nats' as const
@@ -140,8 +143,7 @@ export class NatsKeyValueBackend implements KeyValueBackend {
       for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
         const entry = await this.kv.get(key)
         const live = entry && entry.operation === 'PUT' ? entry : null
-        const next = parseCounter(key, live?.value) + delta
-        if (next > U64_MAX) throw new KeyValueError(`incrementing ${key} overflows a u64`)
+        const next = checkCounter(key, parseCounter(key, live?.value) + delta)
         const text = new TextEncoder().encode(next.toString())
         try {
           // create() also takes over a deleted (purged) key at its revision.
@@ -155,6 +157,30 @@ export class NatsKeyValueBackend implements KeyValueBackend {
         }
       }
       throw new KeyValueError(`could not increment ${key}: too many concurrent writers (${MAX_CAS_ATTEMPTS} attempts)`)
+    })
+  }
+
+  async casNew(bucket: string, key: string): Promise<CasSnapshot> {
+    this.check(bucket)
+    return this.run('get', () => this.snapshot(key))
+  }
+
+  private async snapshot(key: string): Promise<CasSnapshot> {
+    const entry = await this.kv.get(key)
+    if (!entry) return { revision: 0 }
+    return entry.operation === 'PUT' ? { value: entry.value, revision: entry.revision } : { revision: entry.revision }
+  }
+
+  async swap(bucket: string, key: string, expected: CasSnapshot, value: Uint8Array): Promise<SwapOutcome> {
+    this.check(bucket)
+    return this.run('swap', async () => {
+      try {
+        await this.kv.put(key, value, { previousSeq: expected.revision ?? 0 })
+        return { swapped: true }
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error
+        return { swapped: false, current: await this.snapshot(key) }
+      }
     })
   }
 
@@ -180,5 +206,6 @@ export class NatsKeyValueBackend implements KeyValueBackend {
 
 function isRevisionConflict(error: unknown): boolean {
   const api = (error as { code?: number; api_error?: { err_code?: number } })
-  return api?.api_error?.err_code === WRONG_LAST_SEQUENCE || api?.code === WRONG_LAST_SEQUENCE || /wrong last sequence/i.test(String((error as Error)?.message))
+  const codes = [api?.api_error?.err_code, api?.code]
+  return codes.includes(WRONG_LAST_SEQUENCE) || codes.includes(WRONG_LAST_SEQUENCE_UNKNOWN) || /wrong last sequence/i.test(String((error as Error)?.message))
 }

@@ -2,12 +2,35 @@ import type { Redis } from 'ioredis'
 
 import { backendUnreachable, configInvalid, configValue, reasonOf } from '../errors.js'
 import { addressOf } from '../redact.js'
-import { KeyValueError, type KeyPage, type KeyValueBackend } from './types.js'
+import { type CasSnapshot, KeyValueError, type KeyPage, type KeyValueBackend, type SwapOutcome } from './types.js'
 
 /** wasmCloud's keyvalue-redis provider: its default and its (case-insensitive) config key. */
 export const REDIS_DEFAULT_URL = 'redis://127.0.0.1:6379/'
 export const REDIS_URL_KEY = 'URL'
 const SCAN_COUNT = 1000
+
+/**
+ * Draft2 `swap` as one server-side step, so no other client's write can fall between the check and
+ * the set: SET only if the key still holds the value `cas.new` read (ARGV[1] = '1') or is still
+ * absent ('0'); otherwise answer what it holds now, for the fresh handle. Redis keeps no version
+ * per key, so "not modified" means "same bytes": a write of the very same value in between does
+ * not make the swap fail (the usual value-compare CAS; the NATS backend compares revisions).
+ */
+const SWAP_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+local unchanged
+if ARGV[1] == '1' then unchanged = current == ARGV[2] else unchanged = current == false end
+if unchanged then
+  redis.call('SET', KEYS[1], ARGV[3])
+  return {1}
+end
+if current == false then return {0} end
+return {0, current}
+`
+type SwapReply = [number | string, Buffer?]
+interface WithSwap {
+  wasmctlSwapBuffer(key: string, expectsValue: string, expected: Buffer, value: Buffer): Promise<SwapReply>
+}
 
 /**
  * wasi:keyvalue on Redis, laid out as wasmCloud's keyvalue-redis provider lays it out, so either can
@@ -57,6 +80,7 @@ export class RedisKeyValueBackend implements KeyValueBackend {
       ])
     }
     started = true
+    client.defineCommand('wasmctlSwap', { numberOfKeys: 1, lua: SWAP_SCRIPT })
     return new RedisKeyValueBackend(client, address)
   }
 
@@ -99,6 +123,21 @@ export class RedisKeyValueBackend implements KeyValueBackend {
 
   async increment(_bucket: string, key: string, delta: bigint) {
     return BigInt(await this.run('INCRBY', () => this.client.incrby(key, delta.toString())))
+  }
+
+  async casNew(bucket: string, key: string): Promise<CasSnapshot> {
+    const value = await this.get(bucket, key)
+    return value === undefined ? {} : { value }
+  }
+
+  async swap(_bucket: string, key: string, expected: CasSnapshot, value: Uint8Array): Promise<SwapOutcome> {
+    const client = this.client as unknown as WithSwap
+    const expectsValue = expected.value !== undefined
+    const [swapped, current] = await this.run('swap (EVALSHA)', () =>
+      client.wasmctlSwapBuffer(key, expectsValue ? '1' : '0', Buffer.from(expected.value ?? new Uint8Array()), Buffer.from(value)),
+    )
+    if (Number(swapped) === 1) return { swapped: true }
+    return { swapped: false, current: current === undefined ? {} : { value: new Uint8Array(current) } }
   }
 
   async getMany(_bucket: string, keys: string[]) {

@@ -104,7 +104,7 @@ export function createBus(selection: LinkSelection) {
 /** The interface a host capability call (`channel.call` kind) serves, as wasmCloud names link targets. */
 export function interfaceOfCall(kind: string): string | undefined {
   if (kind.startsWith('kv.')) {
-    if (kind === 'kv.increment') return 'wasi:keyvalue/atomics'
+    if (kind === 'kv.increment' || kind === 'kv.casNew' || kind === 'kv.swap') return 'wasi:keyvalue/atomics'
     if (kind === 'kv.getMany' || kind === 'kv.setMany' || kind === 'kv.deleteMany') return 'wasi:keyvalue/batch'
     return 'wasi:keyvalue/store'
   }

@@ -1,3 +1,4 @@
+import type { CasSnapshot, SwapOutcome } from '../../capabilities/keyvalue/types.js'
 import { HostCallError } from '../channel.js'
 import { resourceCounter } from './io.js'
 
@@ -10,25 +11,31 @@ export type HostCall = (kind: string, payload: unknown) => unknown
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical'
 
-function keyvalueError(error: unknown): never {
-  if (error instanceof HostCallError) throw { tag: 'other', val: error.message }
-  throw error
-}
-
 /** What the main thread answers a `kv.*` call with: a backend failure is a value, not a trap. */
 type KeyValueReply = { ok: unknown } | { err: { tag: string; val?: string } }
 
+/**
+ * wasi:keyvalue 0.2.0-draft and 0.2.0-draft2 share these providers (jco's glue looks imports up
+ * by unversioned name), so each function serves both shapes: draft2's `cas` resource and `swap`
+ * are simply never called by a draft component; `increment` gets a u64 (draft) or an s64 (draft2)
+ * and the main thread computes in exact integers either way (a draft2 counter above 2^63-1, which
+ * only a draft caller can reach, would read back wrapped by the glue's s64 lowering).
+ */
 export function createKeyvalue(call: HostCall) {
-  const run = (kind: string, payload: Record<string, unknown>) => {
-    let reply: KeyValueReply
+  const reply = (kind: string, payload: Record<string, unknown>): KeyValueReply => {
     try {
-      reply = call(kind, payload) as KeyValueReply
+      return call(kind, payload) as KeyValueReply
     } catch (error) {
-      keyvalueError(error)
+      // The main thread could not answer (the call channel failed): an error value, not a trap.
+      if (error instanceof HostCallError) return { err: { tag: 'other', val: error.message } }
+      throw error
     }
+  }
+  const run = (kind: string, payload: Record<string, unknown>) => {
+    const answer = reply(kind, payload)
     // jco's glue turns a thrown value into the `err` of the import's result.
-    if ('err' in reply) throw reply.err
-    return reply.ok
+    if ('err' in answer) throw answer.err
+    return answer.ok
   }
 
   class Bucket {
@@ -52,12 +59,55 @@ export function createKeyvalue(call: HostCall) {
       return run('kv.exists', { bucket: this.name, key }) as boolean
     }
 
-    /** The 0.2.0-draft cursor is a u64 (an index here); draft2's is a string. */
-    listKeys(cursor?: bigint | string): { keys: string[]; cursor?: bigint | string } {
-      const start = cursor === undefined ? 0 : Number(cursor)
-      const page = run('kv.list', { bucket: this.name, start }) as { keys: string[]; next?: number }
-      if (page.next === undefined) return { keys: page.keys }
-      return { keys: page.keys, cursor: typeof cursor === 'string' ? String(page.next) : BigInt(page.next) }
+    /**
+     * The draft cursor is a u64, draft2's a string, and a first call (no cursor) does not say which
+     * the guest wants back. Decimal text suits both: draft2's glue lowers it as is, draft's with
+     * BigInt() (jco's toUint64), so the cursor travels as text and never loses precision.
+     */
+    listKeys(cursor?: bigint | string): { keys: string[]; cursor?: string } {
+      const page = run('kv.list', { bucket: this.name, ...(cursor === undefined ? {} : { cursor: String(cursor) }) }) as { keys: string[]; cursor?: string }
+      return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, cursor: page.cursor }
+    }
+
+    [Symbol.dispose](): void {}
+  }
+
+  /**
+   * Draft2's compare-and-swap handle. What the swap must find (the value and revision seen at
+   * `new`) stays here in the worker, so a handle the guest drops without swapping leaves nothing
+   * behind on the main thread. A guest cannot forge one: it only holds a handle to this object.
+   */
+  class Cas {
+    #used = false
+    readonly #seen: CasSnapshot
+
+    private constructor(
+      readonly bucket: string,
+      readonly key: string,
+      seen: CasSnapshot,
+    ) {
+      this.#seen = seen
+      resourceCounter.created++
+    }
+
+    static new(bucket: Bucket, key: string): Cas {
+      return new Cas(bucket.name, key, run('kv.casNew', { bucket: bucket.name, key }) as CasSnapshot)
+    }
+
+    /** The value as `new` (or the failed swap that made this handle) saw it. */
+    current(): Uint8Array | undefined {
+      return this.#seen.value
+    }
+
+    /** `swap` consumes the handle (the glue moves it out of the guest's table; this guards the object too). */
+    static swap(cas: Cas, value: Uint8Array): void {
+      if (cas.#used) throw { tag: 'store-error', val: { tag: 'other', val: 'this cas handle was already used by a swap' } }
+      cas.#used = true
+      const answer = reply('kv.swap', { bucket: cas.bucket, key: cas.key, expected: cas.#seen, value })
+      if ('err' in answer) throw { tag: 'store-error', val: answer.err }
+      const outcome = answer.ok as SwapOutcome
+      // As the WIT asks: the handle a failed swap returns is taken at the key's state now.
+      if (!outcome.swapped) throw { tag: 'cas-failed', val: new Cas(cas.bucket, cas.key, outcome.current) }
     }
 
     [Symbol.dispose](): void {}
@@ -72,7 +122,9 @@ export function createKeyvalue(call: HostCall) {
       },
     },
     atomics: {
+      Cas,
       increment: (bucket: Bucket, key: string, delta: bigint): bigint => run('kv.increment', { bucket: bucket.name, key, delta }) as bigint,
+      swap: (cas: Cas, value: Uint8Array): void => Cas.swap(cas, value),
     },
     batch: {
       getMany: (bucket: Bucket, keys: string[]) =>
