@@ -443,6 +443,10 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
       }
       bindings.push({ capability, interfaces, ...draft })
     }
+    // Only named links bound: the default link keeps wasmctl's built-in default (calls that select no link go there).
+    if (!found.some((draft) => draft.linkName === DEFAULT_LINK_NAME) && (capability === 'keyvalue' || capability === 'blobstore')) {
+      bindings.push({ capability, interfaces, backend: capability === 'keyvalue' ? 'embedded' : 'folder', linkName: DEFAULT_LINK_NAME, linkConfig: {}, source: 'default' })
+    }
   }
   for (const [capability, byName] of drafts) {
     if (!wanted.has(capability)) warnings.push(`${capabilityLabel(capability)} is bound (${[...byName.values()].map((draft) => draft.source).join(', ')}), but the component does not use it`)

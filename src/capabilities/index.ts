@@ -42,6 +42,13 @@ export interface OpenCapabilities {
   consumer?: MessagingBackend
   /** For the wasmcloud:messaging/handler export: call `subscribe` once the component can take messages. */
   handler?: MessagingBackend
+  /**
+   * Backends of links named other than 'default' (a second key-value store `cache`, ...), which a
+   * component selects with wasmcloud:bus/lattice set-link-name.
+   */
+  named: { keyvalue: Map<string, KeyValueBackend>; blobstore: Map<string, BlobstoreBackend>; consumer: Map<string, MessagingBackend> }
+  /** The component's imports (unversioned) that have named links, with those names. */
+  linkNames: Record<string, string[]>
   /** One line per binding for start-up output and `--json` events (credentials masked). */
   describe(): ReturnType<typeof describeBinding>[]
   close(): Promise<void>
@@ -73,7 +80,18 @@ export async function openCapabilities(resolved: ResolvedBindings, options: Open
   }
   const keyvalue = opened.filter(({ binding }) => binding.capability === 'keyvalue') as { binding: Binding; backend: KeyValueBackend }[]
   const first = (capability: Binding['capability']) => opened.find(({ binding }) => binding.capability === capability)?.backend as MessagingBackend | undefined
+  const namedLinks = opened.filter(({ binding }) => binding.linkName !== 'default')
+  const named = <T>(capability: Binding['capability']) => new Map(namedLinks.filter(({ binding }) => binding.capability === capability).map(({ binding, backend }) => [binding.linkName, backend as T]))
+  const linkNames: Record<string, string[]> = {}
+  for (const { binding } of namedLinks) {
+    for (const iface of binding.interfaces) {
+      const names = (linkNames[iface.replace(/@.*$/, '')] ??= [])
+      if (!names.includes(binding.linkName)) names.push(binding.linkName)
+    }
+  }
   return {
+    named: { keyvalue: named<KeyValueBackend>('keyvalue'), blobstore: named<BlobstoreBackend>('blobstore'), consumer: named<MessagingBackend>('messaging-consumer') },
+    linkNames,
     // One blobstore link: wasi:blobstore has no identifier to route several by (the default link wins).
     blobstore: (opened.find(({ binding }) => binding.capability === 'blobstore' && binding.linkName === 'default') ?? opened.find(({ binding }) => binding.capability === 'blobstore'))?.backend as
       | BlobstoreBackend

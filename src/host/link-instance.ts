@@ -1,6 +1,6 @@
 import { ComponentInstance, type Glue } from './instance.js'
 import type { ChainMember, MemberLink } from './link.js'
-import { activeLinks, busVersionOf, createBus, DEFAULT_LINK, LinkSelection } from './wasi/bus.js'
+import { activeLinks, busVersionOf, createBus, DEFAULT_LINK, hasCapabilityLink, LinkSelection } from './wasi/bus.js'
 import { createConfig } from './wasi/capabilities.js'
 import { type ImportObject, PROVIDED_INTERFACES } from './wasi/imports.js'
 import type { WasmModule } from './wasm-api.js'
@@ -86,7 +86,7 @@ function memberSelection(member: ChainMember, modules: Map<string, WasmModule>):
     if (member.namedLinks?.[iface]?.[name]) return true
     if (name === DEFAULT_LINK && member.links[iface]) return true
     const linked = member.links[iface] !== undefined || member.namedLinks?.[iface] !== undefined
-    return !linked && name === DEFAULT_LINK && PROVIDED_INTERFACES.has(iface)
+    return !linked && PROVIDED_INTERFACES.has(iface) && hasCapabilityLink(iface, name)
   }
   return new LinkSelection(member.name, hasLink, () => busVersionOf(modules.values()))
 }

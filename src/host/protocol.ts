@@ -28,6 +28,8 @@ export interface WorkerSettings {
   signal: SharedArrayBuffer
   /** Linked components (link.ts): instantiated in this order, the entry (this component) last. */
   chain?: ChainMember[]
+  /** The host's named capability links (unversioned interface → link names besides 'default'), for wasmcloud:bus selections. */
+  capabilityLinks?: Record<string, string[]>
 }
 
 export interface ComponentResponse {

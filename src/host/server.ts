@@ -258,9 +258,12 @@ export async function createHost(options: HostOptions): Promise<Host> {
 
   /** Host calls of one version, with that version's allow-list, timeout and capabilities. */
   const hostCalls = (allowed: (url: URL) => boolean, timeoutMs: number, opened: OpenCapabilities, component: string) => async (kind: string, payload: unknown, streams: CallStreams): Promise<unknown> => {
-    if (kind.startsWith('kv.')) return keyValueCall(opened, kind, payload, component)
-    if (kind.startsWith('blob.') || kind.startsWith('secret.')) return handleBlobCall(kind, payload, streams, opened)
-    if (kind.startsWith('msg.')) return messagingCall(opened, kind, payload as BrokerMessage & { timeoutMs?: number }, component)
+    // A call on a named link (wasmcloud:bus set-link-name; the worker only names links the host has) goes to that link's backend.
+    const link = (payload as { link?: string } | undefined)?.link
+    const linked = link === undefined || link === 'default' ? opened : onLink(opened, link)
+    if (kind.startsWith('kv.')) return keyValueCall(linked, kind, payload, component)
+    if (kind.startsWith('blob.') || kind.startsWith('secret.')) return handleBlobCall(kind, payload, streams, linked)
+    if (kind.startsWith('msg.')) return messagingCall(linked, kind, payload as BrokerMessage & { timeoutMs?: number }, component)
     if (kind === 'http.fetch') {
       const request = payload as OutgoingHttpRequest
       let url: URL
@@ -280,6 +283,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
       return result
     }
     throw new Error(`unknown host call ${kind}`)
+  }
+
+  /** The capabilities as a call on the named link sees them: that link's backends in place of the default ones. */
+  function onLink(opened: OpenCapabilities, link: string): OpenCapabilities {
+    return { ...opened, keyvalue: opened.named.keyvalue.get(link), blobstore: opened.named.blobstore.get(link), consumer: opened.named.consumer.get(link) }
   }
 
   /** A backend failure is the guest's wasi:keyvalue `error` value (never a trap), and is logged. */
@@ -388,6 +396,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
           config: settings.config ?? {},
           outgoingHttp: true,
           stdoutFd: 2,
+          capabilityLinks: bound.opened.linkNames,
           ...(component.chain ? { chain: component.chain } : {}),
         },
         onCall: hostCalls(createAllowList(settings.allowHttp ?? []), timeoutMs, bound.opened, component.name),

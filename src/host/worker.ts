@@ -10,7 +10,7 @@ import type { BrokerMessage, FromWorker, RequestMessage, ToWorker, WorkerSetting
 import { ExitSignal } from './wasi/cli.js'
 import { detachBodies, flushBodies, type HeaderList, IncomingRequest, type OutgoingHttp, type OutgoingHttpResult, ResponseOutparam } from './wasi/http.js'
 import { setBlobStreams } from './wasi/blobstore.js'
-import { activeLinks, busVersionOf } from './wasi/bus.js'
+import { activeLinks, busVersionOf, setCapabilityLinks } from './wasi/bus.js'
 import { createImports, hostLinkSelection, trackMissingImports } from './wasi/imports.js'
 import { type ByteSink, type ByteSource, setHostWaiter, sleepSync } from './wasi/io.js'
 
@@ -114,6 +114,7 @@ const outgoingHttp: OutgoingHttp = {
 const modules = new Map(Object.entries(settings.modules))
 const componentName = settings.chain?.at(-1)?.name ?? settings.args[0] ?? 'the component'
 // An unlinked component's wasmcloud:bus selections (a linked one's members each have their own: link-instance.ts).
+setCapabilityLinks(settings.capabilityLinks)
 const hostLinks = hostLinkSelection(componentName, () => busVersionOf(modules.values()))
 activeLinks.selection = hostLinks
 

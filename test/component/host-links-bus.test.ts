@@ -7,6 +7,7 @@ import { createHost, type Host, type HostEvent, readComponentFile } from '../../
 import { type LinkRule, loadLinkedComponents, type MemberGrants } from '../../src/host/link.js'
 import { repoRoot } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
+import { startRedis } from '../helpers/redis.js'
 
 // Link names between linked components (wasmcloud:bus/lattice), per-component config and workload
 // identity, with real componentize-js components from test/fixtures/components/linked-bus. The
@@ -146,10 +147,29 @@ describe('an unlinked component importing wasmcloud:bus@2.0.0 and wasmcloud:iden
     const host = await createHost({ port: 0, workers: 1, cacheRoot, onEvent: () => {} })
     hosts.push(host)
     await host.load(source('solo'))
-    expect(await get(`${host.url}/kv`)).toEqual({ status: 200, text: 'kv ok\n' })
-    expect(await get(`${host.url}/kv?link=default`)).toEqual({ status: 200, text: 'kv ok\n' })
+    expect(await get(`${host.url}/kv`)).toEqual({ status: 200, text: 'kv 1\n' })
+    expect(await get(`${host.url}/kv?link=default`)).toEqual({ status: 200, text: 'kv 2\n' })
     expect(await get(`${host.url}/kv?link=cache`)).toEqual({ status: 409, text: 'set-link-name err interface `wasi:keyvalue/store` does not have an existing link with name `cache`\n' })
     expect(await get(`${host.url}/identity`)).toEqual({ status: 200, text: 'identity none\n' })
+  }, 180_000)
+
+  it('set-link-name picks a named key-value link: the calls go to that link\'s store (a real Redis), the others stay on the default one', async () => {
+    const redis = await startRedis()
+    try {
+      const cache = { interface_spec: 'wasi:keyvalue', image_ref: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.1', link_name: 'cache', config: { values: { url: redis.url } } }
+      const host = await createHost({ port: 0, workers: 1, cacheRoot, capabilities: { dev: { overrides: { imports: [cache] } }, links: [], linkConfigs: [], secrets: [] }, onEvent: () => {} })
+      hosts.push(host)
+      await host.load(source('solo'))
+      expect(await get(`${host.url}/kv`)).toEqual({ status: 200, text: 'kv 1\n' })
+      expect(await get(`${host.url}/kv?link=cache`)).toEqual({ status: 200, text: 'kv 1\n' })
+      expect(await get(`${host.url}/kv?link=cache`)).toEqual({ status: 200, text: 'kv 2\n' })
+      // Every request starts on the default link again.
+      expect(await get(`${host.url}/kv`)).toEqual({ status: 200, text: 'kv 2\n' })
+      expect(await redis.cli('GET', 'hits')).toBe('2')
+      expect(await get(`${host.url}/kv?link=other`)).toEqual({ status: 409, text: 'set-link-name err interface `wasi:keyvalue/store` does not have an existing link with name `other`\n' })
+    } finally {
+      await redis.dispose()
+    }
   }, 180_000)
 })
 

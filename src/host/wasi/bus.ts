@@ -115,14 +115,29 @@ export function interfaceOfCall(kind: string): string | undefined {
 }
 
 /**
- * Host-provided capabilities have one link each in the embedded host (the binding per capability
- * that `openCapabilities` routes to), so a selection other than 'default' cannot be honoured:
- * the call fails naming the interface and link name rather than reaching another link.
+ * The host's named capability links (unversioned interface → link names besides 'default'): a
+ * project's or manifest's bindings with a link name, e.g. a second key-value store named `cache`.
+ * Set once per worker from its settings; a selection may pick these.
  */
-export function unroutableCapability(selection: LinkSelection, iface: string): Error | undefined {
+const capabilityLinks = new Map<string, readonly string[]>()
+
+export function setCapabilityLinks(links: Record<string, string[]> = {}): void {
+  capabilityLinks.clear()
+  for (const [iface, names] of Object.entries(links)) capabilityLinks.set(iface, names)
+}
+
+export function hasCapabilityLink(iface: string, name: string): boolean {
+  return name === DEFAULT_LINK || (capabilityLinks.get(iface)?.includes(name) ?? false)
+}
+
+/**
+ * The link a host capability call goes to under the running component's selection: 'default', a
+ * named capability link, or an error naming the interface and the link when the host has no link
+ * of that name for it (never another link).
+ */
+export function capabilityLinkFor(selection: LinkSelection, iface: string): string | Error {
   const name = selection.linkFor(iface)
-  if (name === DEFAULT_LINK) return undefined
-  return new Error(
-    `${selection.component} calls ${iface} on link "${name}" (chosen with wasmcloud:bus/lattice set-link-name), but the embedded host serves ${iface} only on its "default" link`,
-  )
+  if (hasCapabilityLink(iface, name)) return name
+  const names = [DEFAULT_LINK, ...(capabilityLinks.get(iface) ?? [])].map((known) => `"${known}"`).join(', ')
+  return new Error(`${selection.component} calls ${iface} on link "${name}" (chosen with wasmcloud:bus/lattice set-link-name), but the host has no such link for it (links: ${names})`)
 }

@@ -39,24 +39,31 @@ export function createKeyvalue(call: HostCall) {
   }
 
   class Bucket {
-    constructor(readonly name: string) {
+    /** Where every call on this bucket goes: its identifier, and the link it was opened on (wasmcloud:bus), which it keeps. */
+    readonly at: { bucket: string; link: string }
+
+    constructor(
+      readonly name: string,
+      link = 'default',
+    ) {
+      this.at = { bucket: name, link }
       resourceCounter.created++
     }
 
     get(key: string): Uint8Array | undefined {
-      return run('kv.get', { bucket: this.name, key }) as Uint8Array | undefined
+      return run('kv.get', { ...this.at, key }) as Uint8Array | undefined
     }
 
     set(key: string, value: Uint8Array): void {
-      run('kv.set', { bucket: this.name, key, value })
+      run('kv.set', { ...this.at, key, value })
     }
 
     delete(key: string): void {
-      run('kv.delete', { bucket: this.name, key })
+      run('kv.delete', { ...this.at, key })
     }
 
     exists(key: string): boolean {
-      return run('kv.exists', { bucket: this.name, key }) as boolean
+      return run('kv.exists', { ...this.at, key }) as boolean
     }
 
     /**
@@ -65,7 +72,7 @@ export function createKeyvalue(call: HostCall) {
      * BigInt() (jco's toUint64), so the cursor travels as text and never loses precision.
      */
     listKeys(cursor?: bigint | string): { keys: string[]; cursor?: string } {
-      const page = run('kv.list', { bucket: this.name, ...(cursor === undefined ? {} : { cursor: String(cursor) }) }) as { keys: string[]; cursor?: string }
+      const page = run('kv.list', { ...this.at, ...(cursor === undefined ? {} : { cursor: String(cursor) }) }) as { keys: string[]; cursor?: string }
       return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, cursor: page.cursor }
     }
 
@@ -82,7 +89,7 @@ export function createKeyvalue(call: HostCall) {
     readonly #seen: CasSnapshot
 
     private constructor(
-      readonly bucket: string,
+      readonly bucket: { bucket: string; link: string },
       readonly key: string,
       seen: CasSnapshot,
     ) {
@@ -91,7 +98,7 @@ export function createKeyvalue(call: HostCall) {
     }
 
     static new(bucket: Bucket, key: string): Cas {
-      return new Cas(bucket.name, key, run('kv.casNew', { bucket: bucket.name, key }) as CasSnapshot)
+      return new Cas(bucket.at, key, run('kv.casNew', { ...bucket.at, key }) as CasSnapshot)
     }
 
     /** The value as `new` (or the failed swap that made this handle) saw it. */
@@ -103,7 +110,7 @@ export function createKeyvalue(call: HostCall) {
     static swap(cas: Cas, value: Uint8Array): void {
       if (cas.#used) throw { tag: 'store-error', val: { tag: 'other', val: 'this cas handle was already used by a swap' } }
       cas.#used = true
-      const answer = reply('kv.swap', { bucket: cas.bucket, key: cas.key, expected: cas.#seen, value })
+      const answer = reply('kv.swap', { ...cas.bucket, key: cas.key, expected: cas.#seen, value })
       if ('err' in answer) throw { tag: 'store-error', val: answer.err }
       const outcome = answer.ok as SwapOutcome
       // As the WIT asks: the handle a failed swap returns is taken at the key's state now.
@@ -117,22 +124,24 @@ export function createKeyvalue(call: HostCall) {
     store: {
       Bucket,
       open(identifier: string): Bucket {
-        run('kv.open', { bucket: identifier })
-        return new Bucket(identifier)
+        // The host's call wrapper names the link the component selected (wasmcloud:bus); the bucket keeps it.
+        const request: { bucket: string; link?: string } = { bucket: identifier }
+        run('kv.open', request)
+        return new Bucket(identifier, request.link)
       },
     },
     atomics: {
       Cas,
-      increment: (bucket: Bucket, key: string, delta: bigint): bigint => run('kv.increment', { bucket: bucket.name, key, delta }) as bigint,
+      increment: (bucket: Bucket, key: string, delta: bigint): bigint => run('kv.increment', { ...bucket.at, key, delta }) as bigint,
       swap: (cas: Cas, value: Uint8Array): void => Cas.swap(cas, value),
     },
     batch: {
       getMany: (bucket: Bucket, keys: string[]) =>
-        (run('kv.getMany', { bucket: bucket.name, keys }) as (Uint8Array | undefined)[]).map((value, i) =>
+        (run('kv.getMany', { ...bucket.at, keys }) as (Uint8Array | undefined)[]).map((value, i) =>
           value === undefined ? undefined : [keys[i], value],
         ),
-      setMany: (bucket: Bucket, keyValues: [string, Uint8Array][]) => void run('kv.setMany', { bucket: bucket.name, keyValues }),
-      deleteMany: (bucket: Bucket, keys: string[]) => void run('kv.deleteMany', { bucket: bucket.name, keys }),
+      setMany: (bucket: Bucket, keyValues: [string, Uint8Array][]) => void run('kv.setMany', { ...bucket.at, keyValues }),
+      deleteMany: (bucket: Bucket, keys: string[]) => void run('kv.deleteMany', { ...bucket.at, keys }),
     },
   }
 }

@@ -1,5 +1,5 @@
 import { BLOBSTORE_AND_SECRETS_INTERFACES, blobAndSecretImports } from './blobstore.js'
-import { activeLinks, type BusVersion, createBus, DEFAULT_LINK, interfaceOfCall, LinkSelection, unroutableCapability } from './bus.js'
+import { activeLinks, type BusVersion, capabilityLinkFor, createBus, DEFAULT_LINK, hasCapabilityLink, interfaceOfCall, LinkSelection } from './bus.js'
 import { createConfig, createKeyvalue, createLogging, createMessaging, type HostCall, type LogLevel } from './capabilities.js'
 import { type CliSettings, createCli } from './cli.js'
 import { clocks, random } from './clocks.js'
@@ -33,29 +33,31 @@ export interface ImportSettings {
 
 /** A selection for a component that has only the host's links: every provided interface on 'default'. */
 export function hostLinkSelection(component: string, detectVersion: () => BusVersion | undefined = () => undefined): LinkSelection {
-  return new LinkSelection(component, (iface, name) => name === DEFAULT_LINK && PROVIDED_INTERFACES.has(iface), detectVersion)
+  return new LinkSelection(component, (iface, name) => PROVIDED_INTERFACES.has(iface) && hasCapabilityLink(iface, name), detectVersion)
 }
 
 export type ImportObject = Record<string, Record<string, unknown>>
 
 export function createImports(settings: ImportSettings): ImportObject {
   const links = settings.links ?? hostLinkSelection('the component')
-  // A capability call on an interface the running component moved off its default link fails
-  // (wasmcloud:bus): checked only once some selection was made, so the usual call pays one test.
+  // A capability call goes to the link the running component selected (wasmcloud:bus) for its
+  // interface: checked only once some selection was made, so the usual call pays one test. A call
+  // that names its link already (a bucket remembers the link it was opened on) keeps it.
   const call: HostCall = (kind, payload) => {
     const selection = activeLinks.selection ?? links
-    if (selection.changed) {
+    if (selection.changed && (payload as { link?: string }).link === undefined) {
       const iface = interfaceOfCall(kind)
-      const refusal = iface === undefined ? undefined : unroutableCapability(selection, iface)
-      if (refusal) throw refusal
+      const link = iface === undefined ? DEFAULT_LINK : capabilityLinkFor(selection, iface)
+      if (link instanceof Error) throw link
+      if (link !== DEFAULT_LINK) (payload as { link?: string }).link = link
     }
     return settings.call(kind, payload)
   }
   const outgoingHttp = () => {
     const selection = activeLinks.selection ?? links
     if (selection.changed) {
-      const refusal = unroutableCapability(selection, 'wasi:http/outgoing-handler')
-      if (refusal) throw refusal
+      const link = capabilityLinkFor(selection, 'wasi:http/outgoing-handler')
+      if (link instanceof Error) throw link
     }
     return settings.outgoingHttp()
   }

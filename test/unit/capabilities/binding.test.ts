@@ -82,6 +82,8 @@ secrets = { name = "nats-creds", values = { client_jwt = "eyJ.jwt", client_seed 
         linkName: 'counts',
         linkConfig: { js_domain: 'hub', bucket: 'counts', enable_bucket_auto_create: 'true', client_jwt: 'eyJ.jwt', client_seed: 'SUAEXAMPLE' },
       },
+      // Only a named link is bound: calls that select no link stay on the embedded store.
+      { backend: 'embedded', linkName: 'default', source: 'default' },
     ])
     expect(warnings.join('\n')).toContain('named config "shared-config"')
   })

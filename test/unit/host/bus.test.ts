@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { CallTargetInterface, createBus, interfaceOfCall, LinkSelection, unroutableCapability } from '../../../src/host/wasi/bus.js'
+import { CallTargetInterface, createBus, interfaceOfCall, LinkSelection, setCapabilityLinks } from '../../../src/host/wasi/bus.js'
 import { createImports, hostLinkSelection } from '../../../src/host/wasi/imports.js'
 import { unprovidedImports } from '../../../src/host/load.js'
 
@@ -69,29 +69,40 @@ describe('host capabilities and link names', () => {
     expect(links.hasLink('acme:unknown/thing', 'default')).toBe(false)
   })
 
-  it('a capability call on another link name fails naming interface and link, before it reaches the host', () => {
-    const links = hostLinkSelection('solo', () => 1)
-    const calls: string[] = []
-    const imports = createImports({
-      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
-      preopens: [],
-      config: {},
-      outgoingHttp: () => undefined,
-      call: (kind) => {
-        calls.push(kind)
-        return { ok: undefined }
-      },
-      log: () => {},
-      links,
-    })
+  it('a capability call on a link name the host lacks fails naming interface and link, before it reaches the host', () => {
+    setCapabilityLinks({})
+    const { imports, calls, select } = capabilityImports()
     const store = imports['wasi:keyvalue/store'] as { open(name: string): unknown }
     store.open('bucket')
-    ;(imports['wasmcloud:bus/lattice'] as ReturnType<typeof createBus>['lattice']).setLinkName('cache', [new CallTargetInterface('wasi', 'keyvalue', 'store')])
+    select('cache')
     const error = thrown(() => store.open('bucket')) as Error
     expect(error).toBeInstanceOf(Error)
-    expect(error.message).toMatch(/solo calls wasi:keyvalue\/store on link "cache"/)
-    expect(calls).toEqual(['kv.open'])
-    expect(unroutableCapability(links, 'wasi:keyvalue/atomics')).toBeUndefined()
+    expect(error.message).toMatch(/solo calls wasi:keyvalue\/store on link "cache" .* but the host has no such link for it \(links: "default"\)/)
+    expect(calls.map((call) => call.kind)).toEqual(['kv.open'])
+  })
+
+  it('a call on a named capability link the host has carries the link; a bucket keeps the link it was opened on', () => {
+    setCapabilityLinks({ 'wasi:keyvalue/store': ['cache'] })
+    try {
+      const { imports, calls, select } = capabilityImports()
+      const store = imports['wasi:keyvalue/store'] as { open(name: string): { get(key: string): unknown } }
+      const before = store.open('counts')
+      select('cache')
+      const cached = store.open('counts')
+      cached.get('a')
+      before.get('b')
+      select('default')
+      cached.get('c')
+      expect(calls).toEqual([
+        { kind: 'kv.open', payload: { bucket: 'counts' } },
+        { kind: 'kv.open', payload: { bucket: 'counts', link: 'cache' } },
+        { kind: 'kv.get', payload: { bucket: 'counts', link: 'cache', key: 'a' } },
+        { kind: 'kv.get', payload: { bucket: 'counts', link: 'default', key: 'b' } },
+        { kind: 'kv.get', payload: { bucket: 'counts', link: 'cache', key: 'c' } },
+      ])
+    } finally {
+      setCapabilityLinks({})
+    }
   })
 })
 
@@ -102,3 +113,23 @@ describe('provided versions', () => {
     ).toEqual(['wasmcloud:bus/lattice@0.1.0', 'wasmcloud:identity/store@0.2.0'])
   })
 })
+
+function capabilityImports() {
+  const links = hostLinkSelection('solo', () => 1)
+  const calls: { kind: string; payload: unknown }[] = []
+  const imports = createImports({
+    cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
+    preopens: [],
+    config: {},
+    outgoingHttp: () => undefined,
+    call: (kind, payload) => {
+      calls.push({ kind, payload: structuredClone(payload) })
+      return { ok: undefined }
+    },
+    log: () => {},
+    links,
+  })
+  const select = (name: string) =>
+    (imports['wasmcloud:bus/lattice'] as ReturnType<typeof createBus>['lattice']).setLinkName(name, [new CallTargetInterface('wasi', 'keyvalue', 'store')])
+  return { imports, calls, select }
+}
