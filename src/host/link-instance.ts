@@ -40,6 +40,14 @@ export class LinkedInstance {
         own['wasi:config/store'] = config.store
         own['wasi:config/runtime'] = config.runtime
       }
+      if (!member.entry) {
+        // The host's grants (--dir, --env, command arguments) are the entry's: a linked component
+        // sees no host directory and no variable, whatever it asks (fixed per member, so a
+        // re-instantiation cannot pick up another member's).
+        own['wasi:filesystem/preopens'] = { getDirectories: () => [] }
+        own['wasi:cli/environment'] = { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined }
+        if (!member.outgoingHttp) selection.outgoingHttpDenied = true
+      }
       const imports = new Proxy(hostImports, {
         get: (target, key) => {
           if (typeof key !== 'string') return Reflect.get(target, key)

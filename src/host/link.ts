@@ -25,6 +25,10 @@ export interface ChainMember {
   namedLinks?: Record<string, Record<string, MemberLink>>
   /** Its own wasi:config values (MemberGrants.config); absent: the host-wide config. */
   config?: Record<string, string>
+  /** The component that takes requests (the last member): the host's grants are given to it only. */
+  entry?: boolean
+  /** A linked component may make outgoing HTTP requests (still within the host's allow-list): MemberGrants.outgoingHttp. */
+  outgoingHttp?: boolean
 }
 
 export interface MemberLink {
@@ -53,6 +57,12 @@ export interface LinkRule {
 export interface MemberGrants {
   /** wasi:config values for that component (replacing the host-wide config for it). */
   config?: Record<string, string>
+  /**
+   * Outgoing HTTP for a linked component (a manifest link to wasmCloud's http-client provider),
+   * within the host's allow-list. Without it a linked component makes none: the host's grants
+   * (files, environment, network) are the entry's, as wasmCloud gives each component only its own.
+   */
+  outgoingHttp?: boolean
 }
 
 export interface LinkWorld {
@@ -329,6 +339,7 @@ export async function loadLinkedComponents(
   const chain: ChainMember[] = plan.order.map((index) => {
     const namedLinks = Object.fromEntries([...plan.named[index]].map(([name, byName]) => [unversioned(name), Object.fromEntries([...byName].map(([linkName, link]) => [linkName, memberLink(link)]))]))
     const config = grants[loaded[index].name]?.config
+    const outgoingHttp = grants[loaded[index].name]?.outgoingHttp === true
     return {
       name: loaded[index].name,
       gluePath: loaded[index].transpiled.gluePath,
@@ -337,6 +348,7 @@ export async function loadLinkedComponents(
       links: Object.fromEntries([...plan.links[index]].map(([name, link]) => [unversioned(name), memberLink(link)])),
       ...(plan.named[index].size > 0 ? { namedLinks } : {}),
       ...(config ? { config: { ...config } } : {}),
+      ...(index === plan.entry ? { entry: true } : outgoingHttp ? { outgoingHttp } : {}),
     }
   })
   const hostImports = new Set(plan.order.flatMap((index) => loaded[index].imports.filter((name) => !linkedImports(index).has(name))))

@@ -190,6 +190,8 @@ export function planManifestRun(manifest: Manifest, manifestDir: string, options
   const links: ManifestLinkView[] = []
   const unsupported: UnsupportedProviderLink[] = []
   const httpTargets: { target: string; address?: string; where: string }[] = []
+  /** Components linked to the http-client provider: the ones allowed outgoing HTTP (within --allow-http). */
+  const httpClients = new Set<string>()
   const overrides = { imports: new Map<string, { override: CapabilityOverride; label: string }>(), exports: new Map<string, { override: CapabilityOverride; label: string }>() }
   const linkedProviders = new Set<string>()
 
@@ -271,6 +273,7 @@ export function planManifestRun(manifest: Manifest, manifestDir: string, options
           continue
         }
         if (direction === 'import' && kind === 'http-client' && name === 'wasi:http/outgoing-handler') {
+          httpClients.add(component.name)
           warnings.push(`${label}: the embedded host makes outgoing HTTP calls itself, only to the hosts --allow-http names (deny by default, unlike the http-client provider)`)
           links.push({ from, to, interfaces: [name], ...named, via: 'host', image })
           continue
@@ -341,6 +344,8 @@ export function planManifestRun(manifest: Manifest, manifestDir: string, options
   const sources = ordered.map((component) => ({ name: component.name, reference: componentReference(component.properties.image!, manifestDir) }))
   const grants: Record<string, MemberGrants> = {}
   for (const [name, values] of Object.entries(config)) if (name !== entry) grants[name] = { config: values }
+  // A linked component makes outgoing HTTP calls only with a link to the http-client provider, as on wasmCloud.
+  for (const name of httpClients) if (name !== entry) grants[name] = { ...grants[name], outgoingHttp: true }
 
   const imports = [...overrides.imports.values()]
   const exports = [...overrides.exports.values()]

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +9,7 @@ import { type LinkRule, loadLinkedComponents, type MemberGrants } from '../../sr
 import { repoRoot } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
 import { startRedis } from '../helpers/redis.js'
+import { tempDir } from '../helpers/tmp.js'
 
 // Link names between linked components (wasmcloud:bus/lattice), per-component config and workload
 // identity, with real componentize-js components from test/fixtures/components/linked-bus. The
@@ -19,7 +21,7 @@ const files: Record<string, string> = {}
 
 beforeAll(async () => {
   // One after another: componentize-js is heavy and the machine small.
-  for (const world of ['callee', 'caller-v1', 'caller-v2', 'solo']) {
+  for (const world of ['callee', 'caller-v1', 'caller-v2', 'solo', 'prober']) {
     files[world] = await buildJsComponent({ sourcePath: path.join(fixture, `${world}.js`), witPath: path.join(fixture, 'wit'), worldName: world })
   }
 }, 600_000)
@@ -194,4 +196,17 @@ describe('link rules and grants the host refuses', () => {
     expect(error.code).toBe('HOST_LINK_INVALID')
     expect(error.message).toContain('gamma')
   })
+})
+
+describe("the host's grants are the entry's", () => {
+  it('a linked component sees no host variable and no host directory the entry was given', async () => {
+    const shared = tempDir('wasmctl-bus-grants-')
+    writeFileSync(path.join(shared, 'secret.txt'), 'host file')
+    const host = await createHost({ port: 0, workers: 1, cacheRoot, env: { API_TOKEN: 'host-variable' }, preopens: [{ host: shared, guest: '/data' }], onEvent: () => {} })
+    hosts.push(host)
+    await host.load(await loadLinkedComponents([source('caller-v2'), source('prober')], { cacheRoot, trust: {} }))
+    expect(await get(`${host.url}/answer?q=env`)).toEqual({ status: 200, text: '[]\n' })
+    expect(await get(`${host.url}/answer?q=files`)).toEqual({ status: 200, text: '[]\n' })
+    expect(await get(`${host.url}/answer?q=hello`)).toEqual({ status: 200, text: 'prober answers hello\n' })
+  }, 180_000)
 })

@@ -55,6 +55,10 @@ export function createImports(settings: ImportSettings): ImportObject {
   }
   const outgoingHttp = () => {
     const selection = activeLinks.selection ?? links
+    if (selection.outgoingHttpDenied) {
+      settings.log('warn', '', `outgoing HTTP denied: ${selection.component} is a linked component, and the host's network grants (--allow-http) are the entry's; a manifest link from it to wasmCloud's http-client provider grants it`)
+      return undefined
+    }
     if (selection.changed) {
       const link = capabilityLinkFor(selection, 'wasi:http/outgoing-handler')
       if (link instanceof Error) throw link

@@ -133,3 +133,39 @@ function capabilityImports() {
     (imports['wasmcloud:bus/lattice'] as ReturnType<typeof createBus>['lattice']).setLinkName(name, [new CallTargetInterface('wasi', 'keyvalue', 'store')])
   return { imports, calls, select }
 }
+
+describe('outgoing HTTP of a linked component', () => {
+  it('is denied (HTTP-request-denied, with a warning naming the component) when the component has no grant of its own', () => {
+    const logged: string[] = []
+    const sent: string[] = []
+    const links = hostLinkSelection('callee', () => 1)
+    const imports = createImports({
+      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
+      preopens: [],
+      config: {},
+      outgoingHttp: () => ({
+        send: (request: { url: string }) => {
+          sent.push(request.url)
+          return { ready: () => true, take: () => ({ err: { tag: 'internal-error' } }), pollSource: { ready: () => true, waitsOnHost: true } }
+        },
+      }) as never,
+      call: () => ({ ok: undefined }),
+      log: (level, _context, message) => logged.push(`${level} ${message}`),
+      links,
+    })
+    const types = imports['wasi:http/types'] as { Fields: new () => unknown; OutgoingRequest: new (fields: unknown) => { setAuthority(a: string): void } }
+    const handler = imports['wasi:http/outgoing-handler'] as { handle(request: unknown): { get(): { val?: { tag: string; val?: unknown } } } }
+    const send = () => {
+      const request = new types.OutgoingRequest(new types.Fields())
+      request.setAuthority('example.com')
+      return handler.handle(request).get().val
+    }
+    // The entry (no denial): the request reaches the host.
+    expect(send()).toEqual({ tag: 'err', val: { tag: 'internal-error' } })
+    expect(sent).toHaveLength(1)
+    links.outgoingHttpDenied = true
+    expect(send()).toEqual({ tag: 'err', val: { tag: 'HTTP-request-denied' } })
+    expect(sent).toHaveLength(1)
+    expect(logged.join('\n')).toMatch(/^warn outgoing HTTP denied: callee is a linked component/m)
+  })
+})

@@ -99,6 +99,26 @@ describe('planManifestRun: components and their links', () => {
     expect(result.links).toContainEqual({ from: 'caller', to: 'callee', interfaces: ['wasmctl-test:linked/greeter', 'wasmctl-test:linked/other'], via: 'component' })
   })
 
+  it('grants outgoing HTTP to a linked component only through its link to the http-client provider', () => {
+    const client = `    - name: client
+      type: capability
+      properties:
+        image: ghcr.io/wasmcloud/http-client:0.12.1
+`
+    const calleeLink = `      traits:
+        - type: link
+          properties:
+            target:
+              name: client
+            namespace: wasi
+            package: http
+            interfaces: [outgoing-handler]
+`
+    expect(plan(chain).grants.callee.outgoingHttp).toBeUndefined()
+    const linked = chain.replace('              template: "${name}"\n', `              template: "\${name}"\n${calleeLink}`).replace(/\n$/, '\n') + client
+    expect(plan(linked).grants.callee).toEqual({ config: { mood: 'calm', template: '${name}' }, outgoingHttp: true })
+  })
+
   it('gives each component its config: a grant for linked ones, the host config for the entry', () => {
     const result = plan(chain)
     expect(result.config).toEqual({ caller: { greeting: 'hi' }, callee: { mood: 'calm', template: '${name}' } })
