@@ -1,5 +1,6 @@
 import type { Project } from '../project/index.js'
 import type { DevLinkedComponent } from './links.js'
+import type { DevManifestView } from './manifests.js'
 
 /**
  * Every event of a `wasmctl dev` session. The controllers (config, watcher, builder, host) talk
@@ -53,18 +54,32 @@ export interface DevEventMap {
   /**
    * The host listens; requests before the first good build get a 503 explaining why. `links`: the
    * components the project links in ([[dev.overrides.imports]] naming a .wasm file), loaded with
-   * every build.
+   * every build. `manifest`: the `[[dev.manifests]]` manifest served with every build (its app
+   * and the component the build stands in for, when it reads).
    */
-  'host.ready': { url: string; links?: DevLinkedComponent[] }
-  /** A linked component's file changed on disk (absolute paths): the chain is reloaded with the serving build. */
-  'link.change': { files: string[] }
+  'host.ready': { url: string; links?: DevLinkedComponent[]; manifest?: DevManifestView }
+  /**
+   * A linked component's file changed on disk (absolute paths): the chain is reloaded with the
+   * serving build. `manifest`: the `[[dev.manifests]]` manifest, when it is one of the files.
+   */
+  'link.change': { files: string[]; manifest?: string }
   /** `linkChange`: this reload is for changed linked components, not for a new build. */
   'reload.start': { build: number; linkChange?: string[] }
   /**
    * Version `version` of the component now serves every new request; `linked`: the components
-   * linked to it in this version, with the digest of each file loaded.
+   * linked to it in this version, with the digest of each file loaded; `manifest`: the
+   * `[[dev.manifests]]` manifest this version serves (its components, links and address).
    */
-  'reload.ok': { build: number; version: number; url: string; digest: string; durationMs: number; linkChange?: string[]; linked?: (DevLinkedComponent & { digest: string })[] }
+  'reload.ok': {
+    build: number
+    version: number
+    url: string
+    digest: string
+    durationMs: number
+    linkChange?: string[]
+    linked?: (DevLinkedComponent & { digest: string })[]
+    manifest?: DevManifestView
+  }
   'reload.error': { build: number; linkChange?: string[] } & ErrorInfo
   request: { method: string; path: string; status: number; durationMs: number; version?: number }
   /** Host and component log lines (wasi:logging, stderr), and notices from the controllers. */

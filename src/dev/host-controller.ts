@@ -2,6 +2,7 @@ import type { Project } from '../project/index.js'
 import type { DevBus } from './bus.js'
 import { toErrorInfo } from './build-controller.js'
 import { devLinks, type DevLinkedComponent, linksKey } from './links.js'
+import { describeDevManifest, devManifestKey, devManifestListener, type DevManifestView } from './manifests.js'
 
 /**
  * Keeps the embedded host serving the newest good build. Each `build.ok` is loaded beside the
@@ -16,6 +17,9 @@ import { devLinks, type DevLinkedComponent, linksKey } from './links.js'
  *
  * Components the project links in are loaded with every build (the host does that); when one of
  * their files changes (`link.change`), the newest build is loaded again with them, the same way.
+ * With `[[dev.manifests]]` the manifest is such a file too, and its http-server address is the
+ * listener unless --address/--port say otherwise (before `[dev] address`/`port`, as under `up`):
+ * an edit that moves it starts a new host as a change of `[dev] port` does.
  */
 export interface DevHostRequest {
   method: string
@@ -45,6 +49,8 @@ export interface DevHost {
 export interface DevLoadResult {
   /** The components linked to this version, with the digest of each file loaded. */
   linked?: (DevLinkedComponent & { digest: string })[]
+  /** With `[[dev.manifests]]`: the manifest this version serves. */
+  manifest?: DevManifestView
 }
 
 /** Starts a listening host for the project (it answers 503 until the first load). */
@@ -106,9 +112,11 @@ export class HostController {
 
   /** Starts the host; throws when it cannot listen (HOST_PORT_IN_USE). */
   async start(): Promise<string> {
-    this.host = await this.startHost(this.project, this.overrides.port)
-    this.hostSettings = hostSettingsOf(this.project)
-    this.listener = this.listenerOf(this.project)
+    // A manifest that does not read yet listens where the project says; its first load reports why.
+    const listener = this.listenerOf(this.project, { lenient: true })
+    this.host = await this.startHost(this.project, listener)
+    this.hostSettings = hostSettingsOf(this.project, listener)
+    this.listener = listener
     return this.host.url
   }
 
@@ -122,15 +130,16 @@ export class HostController {
     this.host = undefined
   }
 
-  private async startHost(project: Project, port: number | undefined): Promise<DevHost> {
+  private async startHost(project: Project, listener: { address?: string; port?: number }): Promise<DevHost> {
     const host = await this.createHost(project, {
-      port,
-      address: this.overrides.address,
+      port: listener.port,
+      address: listener.address,
       onRequest: (request) => this.bus.emit('request', { ...request, version: this.version || undefined }),
       onLog: (level, message, source) => this.bus.emit('log', { level, message, source: source ?? 'host' }),
     })
     const links = devLinks(project).components
-    this.bus.emit('host.ready', { url: host.url, ...(links.length > 0 ? { links } : {}) })
+    const manifest = describeDevManifest(project)
+    this.bus.emit('host.ready', { url: host.url, ...(links.length > 0 ? { links } : {}), ...(manifest ? { manifest } : {}) })
     return host
   }
 
@@ -168,17 +177,20 @@ export class HostController {
     this.bus.emit('reload.start', { build, ...why })
     const started = performance.now()
     try {
-      const settings = hostSettingsOf(this.project)
+      // An unreadable manifest fails here, before any host is started for it.
+      const listener = this.listenerOf(this.project)
+      const settings = hostSettingsOf(this.project, listener)
       let loaded: DevLoadResult | void
       if (this.host && settings === this.hostSettings) loaded = await this.host.load(artifact)
-      else if (this.host && this.sameListener(this.project)) {
+      else if (this.host && this.sameListener(listener)) {
         loaded = await this.host.load(artifact, this.project)
         this.hostSettings = settings
-      } else loaded = await this.replaceHost(artifact)
+      } else loaded = await this.replaceHost(artifact, listener)
       if (this.closed) return
       this.version += 1
       const linked = loaded?.linked?.length ? { linked: loaded.linked } : {}
-      this.bus.emit('reload.ok', { build, version: this.version, url: this.host!.url, digest, durationMs: Math.round(performance.now() - started), ...why, ...linked })
+      const manifest = loaded?.manifest ? { manifest: loaded.manifest } : {}
+      this.bus.emit('reload.ok', { build, version: this.version, url: this.host!.url, digest, durationMs: Math.round(performance.now() - started), ...why, ...linked, ...manifest })
     } catch (error) {
       if (!this.closed) this.bus.emit('reload.error', { build, ...why, ...toErrorInfo(error) })
     }
@@ -189,9 +201,9 @@ export class HostController {
    * one cannot listen or load, the old one goes on serving (even when both want the same port:
    * the old one is never closed first).
    */
-  private async replaceHost(artifact: string): Promise<DevLoadResult | void> {
+  private async replaceHost(artifact: string, listener: { address?: string; port?: number }): Promise<DevLoadResult | void> {
     const previous = this.host
-    const next = await this.startHost(this.project, this.overrides.port)
+    const next = await this.startHost(this.project, listener)
     let loaded: DevLoadResult | void
     try {
       loaded = await next.load(artifact)
@@ -200,27 +212,33 @@ export class HostController {
       throw error
     }
     this.host = next
-    this.hostSettings = hostSettingsOf(this.project)
-    this.listener = this.listenerOf(this.project)
+    this.hostSettings = hostSettingsOf(this.project, listener)
+    this.listener = listener
     await previous?.close()
     return loaded
   }
 
-  private listenerOf(project: Project): { address?: string; port?: number } {
-    return { address: this.overrides.address ?? project.dev.address, port: this.overrides.port ?? project.dev.port }
+  /** The command line's address and port, else the manifest's http-server link's, else `[dev]`'s. */
+  private listenerOf(project: Project, { lenient = false } = {}): { address?: string; port?: number } {
+    let manifest: { address: string; port: number } | undefined
+    try {
+      manifest = devManifestListener(project)
+    } catch (error) {
+      if (!lenient) throw error
+    }
+    return { address: this.overrides.address ?? manifest?.address ?? project.dev.address, port: this.overrides.port ?? manifest?.port ?? project.dev.port }
   }
 
-  /** Whether the project asks for the listener the host has (a port it already holds counts as the same). */
-  private sameListener(project: Project): boolean {
-    const wanted = this.listenerOf(project)
+  /** Whether the listener wanted is the one the host has (a port it already holds counts as the same). */
+  private sameListener(wanted: { address?: string; port?: number }): boolean {
     if ((wanted.address ?? '127.0.0.1') !== (this.listener.address ?? '127.0.0.1')) return false
     if (wanted.port === this.listener.port) return true
     return wanted.port !== undefined && wanted.port !== 0 && this.host !== undefined && String(wanted.port) === new URL(this.host.url).port
   }
 }
 
-/** The settings a host binds when it starts (and the components linked in); a change to any of them needs a new host. */
-function hostSettingsOf(project: Project): string {
+/** The settings a host binds when it starts (and the components linked in, the manifest chosen); a change to any of them needs a new host. */
+function hostSettingsOf(project: Project, listener: { address?: string; port?: number }): string {
   const { address, port, allowHttp, env, dirs, config, allowedIssuers, requireSigned, timeoutMs } = project.dev
-  return JSON.stringify({ address, port, allowHttp, env, dirs, config, allowedIssuers, requireSigned, timeoutMs, links: linksKey(devLinks(project)) })
+  return JSON.stringify({ address, port, listener, allowHttp, env, dirs, config, allowedIssuers, requireSigned, timeoutMs, links: linksKey(devLinks(project)), manifest: devManifestKey(project) })
 }

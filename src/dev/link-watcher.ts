@@ -7,6 +7,7 @@ import type { Project } from '../project/index.js'
 import type { DevBus } from './bus.js'
 import { createChangeBatcher, type ChangeBatcher } from './debounce.js'
 import { devLinks } from './links.js'
+import { devManifestFiles, devManifestTarget } from './manifests.js'
 
 /**
  * Watches the files of the components the project links in, which usually live outside the
@@ -15,6 +16,9 @@ import { devLinks } from './links.js'
  * rules. A change whose content differs from what was last seen becomes one `link.change` once
  * the writes have settled; the host controller then reloads the chain. A file that does not
  * exist yet is watched too (chokidar reports it when it appears).
+ *
+ * With `[[dev.manifests]]`, the manifest and the `file://` components it names are watched the same
+ * way; after a change of the manifest the files it names are read again (an edit may name others).
  */
 export interface LinkWatcherOptions {
   bus: DevBus
@@ -35,10 +39,12 @@ export class LinkWatcher {
   private readonly batcher: ChangeBatcher
   private readonly fingerprints = new Map<string, string>()
   private readonly offConfig: () => void
+  private project: Project
   private closed = false
 
   constructor(options: LinkWatcherOptions) {
     this.bus = options.bus
+    this.project = options.project
     this.files = linkedFiles(options.project)
     const quietMs = options.debounceMs ?? LINK_DEBOUNCE_MS
     this.batcher = createChangeBatcher({ quietMs, maxWaitMs: Math.max(2000, quietMs * 10), flush: (batch) => this.flush(batch.files) })
@@ -81,24 +87,43 @@ export class LinkWatcher {
       this.fingerprints.set(file, now)
       changed.push(file)
     }
-    if (changed.length > 0 && !this.closed) this.bus.emit('link.change', { files: changed.sort() })
+    if (changed.length === 0 || this.closed) return
+    const manifest = manifestFileOf(this.project)
+    const manifestChanged = manifest !== undefined && changed.includes(manifest)
+    this.bus.emit('link.change', { files: changed.sort(), ...(manifestChanged ? { manifest } : {}) })
+    if (manifestChanged) void this.reconfigure(this.project)
   }
 
-  /** New links in wasmcloud.toml: watch the new files (the rebuild that follows loads them). */
+  /** New links in wasmcloud.toml (or in the manifest): watch the new files (the reload that follows loads them). */
   private async reconfigure(project: Project): Promise<void> {
+    this.project = project
     const files = linkedFiles(project)
     if (this.closed || files.join('\0') === this.files.join('\0')) return
     const previous = this.watcher
     this.watcher = undefined
+    // Files watched before keep what was last seen of them: a change made while switching is still one.
+    const kept = new Map([...this.fingerprints].filter(([file]) => files.includes(file)))
     this.files = files
     this.fingerprints.clear()
     await previous?.close()
     await this.start()
+    for (const [file, seen] of kept) this.fingerprints.set(file, seen)
   }
 }
 
+/** The files LinkWatcher watches and the project watcher leaves to it: linked components, and the manifest with its file:// components. */
 export function linkedFiles(project: Project): string[] {
-  return devLinks(project).components.map((link) => link.file)
+  const files = devLinks(project).components.map((link) => link.file)
+  for (const file of devManifestFiles(project)) if (!files.includes(file)) files.push(file)
+  return files
+}
+
+function manifestFileOf(project: Project): string | undefined {
+  try {
+    return devManifestTarget(project)?.file
+  } catch {
+    return undefined
+  }
 }
 
 function fingerprint(file: string): string {

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../files.js'
 import { componentName } from '../host/load.js'
 import { projectComponentLinks } from '../host/link.js'
 import { type InterfaceOverride, planApp, renderWadmManifest, toManifestName } from '../manifest/generate.js'
-import { manifestToYaml } from '../manifest/io.js'
+import { absolutizeFileImages, manifestToYaml } from '../manifest/io.js'
 import { parseManifestValue } from '../manifest/model.js'
 import { planInputFromProject, readOverrides } from '../manifest/project.js'
 import { parseInterfaceName } from '../manifest/providers.js'
@@ -18,6 +18,7 @@ import { isInside } from '../project/paths.js'
 import { readWasmFile } from '../wasm/read.js'
 import { componentWorld, type ComponentWorld } from '../wasm/world.js'
 import type { DevBus } from './bus.js'
+import { devManifestTarget, readDevManifest } from './manifests.js'
 
 /**
  * `wasmctl dev --manifest-output-dir DIR` (wash dev's flag, `WASH_DEV_MANIFEST_OUTPUT_DIR`):
@@ -25,6 +26,9 @@ import type { DevBus } from './bus.js'
  * `DIR/<metadata.name>.yaml`, as wash dev writes the manifest it deploys to its local lattice. Only
  * a manifest that differs from the last one written is written again (wash rewrites only when the
  * component's dependencies changed), so a folder watched by another tool sees one write per change.
+ * With `[[dev.manifests]]` the file written is the user's manifest (`<metadata.name>.yaml`) with the
+ * named component's image replaced by the build's file:// URL, as wash dev deploys it, and its
+ * relative file:// images made absolute (the folder written to is not the manifest's).
  */
 
 /** wash dev's scaler for the component under development (manifest.rs). */
@@ -75,6 +79,17 @@ export function renderDevManifest(project: Project, world: ComponentWorld, image
     warnings.push(`generated manifest: ${parsed.message}`)
   }
   return { name: plan.appName, fileName: `${plan.appName}.yaml`, yaml: manifestToYaml(manifest), warnings }
+}
+
+/** The project's `[[dev.manifests]]` manifest as the session serves it: the named component's image is the build. */
+export function renderUserManifest(project: Project, image: string): DevManifest | undefined {
+  const target = devManifestTarget(project)
+  if (!target) return undefined
+  const { loaded, plan } = readDevManifest(project, target)
+  const raw = absolutizeFileImages(loaded.raw, path.dirname(target.file)) as { metadata: { name: string }; spec: { components: { name: string; properties?: Record<string, unknown> }[] } }
+  const component = raw.spec.components.find((candidate) => candidate.name === plan.replaced)!
+  component.properties = { ...component.properties, image }
+  return { name: raw.metadata.name, fileName: `${raw.metadata.name}.yaml`, yaml: manifestToYaml(raw), warnings: [] }
 }
 
 interface LinkTarget {
@@ -231,8 +246,8 @@ export function attachManifestOutput(options: ManifestOutputOptions): ManifestOu
       const artifact = lastBuild?.build === event.build ? lastBuild.artifact : undefined
       let manifest: DevManifest
       try {
-        const world = readWorld(artifact ?? projectArtifacts(project).signed)
-        manifest = renderDevManifest(project, world, devManifestImage(project, artifact))
+        const image = devManifestImage(project, artifact)
+        manifest = renderUserManifest(project, image) ?? renderDevManifest(project, readWorld(artifact ?? projectArtifacts(project).signed), image)
       } catch (error) {
         warnOnce(`no manifest written to ${dir}: ${(error as Error)?.message ?? String(error)}`)
         return

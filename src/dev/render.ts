@@ -74,10 +74,17 @@ export function createTerminalRenderer(options: TerminalRendererOptions): Termin
           url = event.url
           line(`${paint.bold('wasmctl dev')} listening at ${paint.bold(event.url)}${options.tty ? paint.dim(`  (${KEYS_HELP})`) : ''}`)
           for (const link of event.links ?? []) line(paint.dim(`linked: ${link.interfaces.join(', ')} from ${link.file}`))
+          if (event.manifest) {
+            const what = event.manifest.app ? `${event.manifest.app} (${event.manifest.file})` : event.manifest.file
+            line(paint.dim(`manifest: ${what}${event.manifest.component ? `, the build as ${event.manifest.component}` : ''}`))
+          }
           break
-        case 'link.change':
-          line(`${paint.cyan('⚙')} linked component changed: ${event.files.map((file) => path.basename(file)).join(', ')}`)
+        case 'link.change': {
+          const others = event.files.filter((file) => file !== event.manifest)
+          if (event.manifest) line(`${paint.cyan('⚙')} manifest changed: ${path.basename(event.manifest)}`)
+          if (others.length > 0) line(`${paint.cyan('⚙')} linked component changed: ${others.map((file) => path.basename(file)).join(', ')}`)
           break
+        }
         case 'watch.ready':
           if (options.debug) line(paint.dim(`watching ${event.roots.join(', ')}`))
           break
@@ -110,12 +117,12 @@ export function createTerminalRenderer(options: TerminalRendererOptions): Termin
           version = event.version
           url = event.url
           line(
-            `${paint.green('↻')} serving ${paint.bold(`v${event.version}`)} at ${event.url} ${paint.dim(`(loaded in ${event.durationMs} ms${event.linked?.length ? `, linked: ${event.linked.map((link) => link.name).join(', ')}` : ''})`)}`,
+            `${paint.green('↻')} serving ${paint.bold(`v${event.version}`)} at ${event.url} ${paint.dim(`(loaded in ${event.durationMs} ms${event.linked?.length ? `, linked: ${event.linked.map((link) => link.name).join(', ')}` : ''}${event.manifest ? `, manifest ${event.manifest.app ?? path.basename(event.manifest.file)}: ${(event.manifest.components ?? []).map((component) => component.name).join(', ')}` : ''})`)}`,
           )
           setStatus(`${serving()}  ${paint.dim(KEYS_HELP)}`)
           break
         case 'reload.error':
-          line(`${paint.red(event.linkChange ? '✖ could not load the linked components' : '✖ could not load the new build')}: ${event.message}${version > 0 ? ` (v${version} keeps serving)` : ''}${event.hints.map((hint) => `\n  ${paint.dim(`hint: ${hint}`)}`).join('')}`)
+          line(`${paint.red(event.code.startsWith('APP_') ? '✖ could not load the manifest' : event.linkChange ? '✖ could not load the linked components' : '✖ could not load the new build')}: ${event.message}${version > 0 ? ` (v${version} keeps serving)` : ''}${event.hints.map((hint) => `\n  ${paint.dim(`hint: ${hint}`)}`).join('')}`)
           setStatus(`${paint.red('✖')} load failed${version > 0 ? ` · v${version} serving at ${url}` : ''}`)
           break
         case 'request':

@@ -22,7 +22,7 @@ import { linkedFiles } from './link-watcher.js'
  * of events is over, with the one it had at the last change. Changes to wasmcloud.toml, the WIT folder or an ignore file are marked
  * `reconfigure`: the project is reloaded before the rebuild. Files of components the project links
  * in are never a reason to rebuild, even inside the project: LinkWatcher reports them, and the
- * serving build is reloaded with them.
+ * serving build is reloaded with them. So is a `[[dev.manifests]]` manifest and the files it names.
  */
 export interface WatchControllerOptions {
   bus: DevBus
@@ -88,7 +88,15 @@ export class WatchController {
       maxWaitMs: options.maxWaitMs ?? Math.max(1000, quietMs * 10),
       flush: (batch) => this.flush(batch.files),
     })
-    this.offConfig = this.bus.on('config.reload', (event) => void this.reconfigure(event.project))
+    const offReload = this.bus.on('config.reload', (event) => void this.reconfigure(event.project))
+    // An edited [[dev.manifests]] manifest may name other file:// components: those are LinkWatcher's too.
+    const offManifest = this.bus.on('link.change', (event) => {
+      if (event.manifest !== undefined) this.linked = new Set(linkedFiles(this.project))
+    })
+    this.offConfig = () => {
+      offReload()
+      offManifest()
+    }
   }
 
   /** The folders watched: the project, and its WIT folder and project file when they live elsewhere. */

@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import { capabilityOf, type CapabilityName, providerForImage } from '../capabilities/index.js'
 import { WasmctlError } from '../errors.js'
-import { readManifestFile, validateLoaded } from '../manifest/io.js'
+import { type LoadedManifest, readManifestFile, validateLoaded } from '../manifest/io.js'
 import { type Component, type ConfigProperty, DEFAULT_LINK_NAME, isScalerType, type LinkProperty, type Manifest, type SecretProperty } from '../manifest/model.js'
 import { providerKindOfImage } from '../manifest/providers.js'
 import { componentWorld } from '../wasm/world.js'
@@ -487,4 +487,91 @@ export function relabelBindings(plan: Pick<ManifestRunPlan, 'overrideLabels'>, b
         .replace(/\(wasmcloud\.toml\)/g, '(manifest)'),
     ),
   }
+}
+
+/**
+ * wash's `[[dev.manifests]]` target (DevManifestComponentTarget): which of a manifest's components
+ * the dev build stands in for. wash replaces a component whose name equals `component_name`, or
+ * whose `properties.id` equals `component_id`, or whose `properties.image` equals `component_ref`
+ * (exact comparisons, any one of them).
+ */
+export interface ManifestComponentMatch {
+  componentName?: string
+  componentId?: string
+  componentRef?: string
+}
+
+/** How the target reads in messages (`component_name = "api"`). */
+export function describeComponentMatch(match: ManifestComponentMatch): string {
+  const parts = [
+    match.componentName !== undefined ? `component_name = "${match.componentName}"` : undefined,
+    match.componentId !== undefined ? `component_id = "${match.componentId}"` : undefined,
+    match.componentRef !== undefined ? `component_ref = "${match.componentRef}"` : undefined,
+  ].filter((part) => part !== undefined)
+  return parts.length > 0 ? parts.join(', ') : 'no component_name, component_id or component_ref'
+}
+
+/** The manifest's components wash's rule matches, in manifest order. */
+export function matchManifestComponents(manifest: Manifest, match: ManifestComponentMatch): Component[] {
+  return manifest.spec.components.filter(
+    (component) =>
+      (match.componentName !== undefined && component.name === match.componentName) ||
+      (match.componentId !== undefined && component.properties.id != null && component.properties.id === match.componentId) ||
+      (match.componentRef !== undefined && component.properties.image != null && component.properties.image === match.componentRef),
+  )
+}
+
+/**
+ * The one component a dev build replaces. Refused: none (the error names the components the
+ * manifest has), a capability provider (the embedded host runs components only), and several
+ * (wash would put the build in each; one build is one member of the chain here).
+ */
+export function findReplacedComponent(manifest: Manifest, match: ManifestComponentMatch, where: string): Component {
+  const found = matchManifestComponents(manifest, match)
+  const names = manifest.spec.components.map((component) => `${component.name}${component.type === 'capability' ? ' (provider)' : ''}`)
+  if (found.length === 0) {
+    throw new WasmctlError('APP_MANIFEST_INVALID', `${where} has no component matching ${describeComponentMatch(match)}: its components are ${names.join(', ') || 'none'}`, {
+      hints: ['set component_name in the [[dev.manifests]] entry of wasmcloud.toml to the manifest component the project builds'],
+      details: { components: manifest.spec.components.map((component) => component.name) },
+    })
+  }
+  if (found.length > 1) {
+    throw new WasmctlError('APP_MANIFEST_UNSUPPORTED', `${where}: ${found.map((component) => component.name).join(', ')} all match ${describeComponentMatch(match)}; the dev build can stand in for one of them`, {
+      hints: ['name the one the project builds with component_name in the [[dev.manifests]] entry'],
+    })
+  }
+  if (found[0].type === 'capability') {
+    throw new WasmctlError('APP_MANIFEST_UNSUPPORTED', `${where}: ${found[0].name} is a capability provider; wasmctl dev builds and serves components`, {
+      hints: ['point the [[dev.manifests]] entry at the component the project builds (component_name)'],
+    })
+  }
+  return found[0]
+}
+
+/**
+ * `planManifestRun` for `wasmctl dev` with wash's `[[dev.manifests]]`: the manifest is validated
+ * as `readManifestRun` does, then the matched component's image becomes `replacement` (the dev
+ * build, an absolute file), as wash dev puts its build in the user's manifest before deploying it.
+ * `replaced` is that component's name in the manifest.
+ */
+export function planManifestRunReplacing(loaded: LoadedManifest, file: string, match: ManifestComponentMatch, replacement: string, options: PlanOptions = {}): ManifestRunPlan & { file: string; replaced: string } {
+  const report = validateLoaded(loaded)
+  if (!report.valid) {
+    throw new WasmctlError('APP_MANIFEST_INVALID', `${file}: ${report.errors.map((failure) => failure.msg).join('; ')}`, {
+      hints: ['wadm would refuse it too; `wasmctl app validate FILE` lists every problem'],
+    })
+  }
+  const target = findReplacedComponent(loaded.manifest, match, file)
+  const manifest: Manifest = {
+    ...loaded.manifest,
+    spec: {
+      ...loaded.manifest.spec,
+      components: loaded.manifest.spec.components.map((component) =>
+        component === target ? { ...component, properties: { ...component.properties, image: pathToFileURL(replacement).href, application: null } } : component,
+      ),
+    },
+  }
+  const plan = planManifestRun(manifest, path.dirname(path.resolve(file)), options)
+  const [unknownInterfaces, validatorWarnings] = partition(report.warnings.map((failure) => failure.msg), (message) => message.startsWith('unrecognized interface'))
+  return { ...plan, file, replaced: target.name, warnings: [...validatorWarnings, ...plan.warnings], notes: [...unknownInterfaces, ...plan.notes] }
 }
