@@ -102,7 +102,7 @@ describe('cosign from the command line', () => {
     const out = path.join(dir, 'pulled.wasm')
     const pulled = await runCli(['pull', signedRef, '--verify-key', pub, '--destination', out, '--json'], { env: isolated() })
     expect(pulled.exitCode, pulled.stderr).toBe(0)
-    expect(readFileSync(out)).toEqual(readFileSync(hello))
+    expect(readFileSync(out).equals(readFileSync(hello)), 'same bytes').toBe(true)
     expect((await runCli(['verify', signedRef, '--key', pub, '-a', 'ci=yes'], { env: isolated() })).exitCode).toBe(0)
     expect((await runCli(['verify', signedRef, '--key', pub, '-a', 'ci=no'], { env: isolated() })).exitCode).toBe(1)
 

@@ -64,7 +64,7 @@ describe('Rust driver (stand-in cargo)', () => {
     expect(calls()).toEqual([`cargo build --target wasm32-wasip2 --message-format=json-render-diagnostics --release RUSTC=${path.join(standinBin, 'rustc')}`])
     expect(result).toMatchObject({ component: 'app', signed: false, language: 'rust', toolchain: { name: 'cargo', version: '1.85.0' }, cached: false })
     expect(result.artifact).toBe(path.join(p.dir, 'build', 'app.wasm'))
-    expect(readFileSync(result.artifact)).toEqual(readFileSync(knownComponent))
+    expect(readFileSync(result.artifact).equals(readFileSync(knownComponent)), 'same bytes').toBe(true)
     expect(result.world.exports).toEqual(['wasi:cli/run@0.2.0'])
   })
 
