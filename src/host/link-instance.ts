@@ -35,14 +35,15 @@ export class LinkedInstance {
         own[iface] = linkedInterface(iface, member, chain, members, selections, selection)
       }
       own['wasmcloud:bus/lattice'] = createBus(selection).lattice
-      if (member.config) {
-        const config = createConfig(member.config)
+      // A linked component's wasi:config is its own (none unless granted); the host-wide values are the entry's.
+      if (member.config || !member.entry) {
+        const config = createConfig(member.config ?? {})
         own['wasi:config/store'] = config.store
         own['wasi:config/runtime'] = config.runtime
       }
       if (!member.entry) {
-        // The host's grants (--dir, --env, command arguments) are the entry's: a linked component
-        // sees no host directory and no variable, whatever it asks (fixed per member, so a
+        // The host's grants (--dir, --env, --config, command arguments) are the entry's: a linked
+        // component sees no host directory and no variable, whatever it asks (fixed per member, so a
         // re-instantiation cannot pick up another member's).
         own['wasi:filesystem/preopens'] = { getDirectories: () => [] }
         own['wasi:cli/environment'] = { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined }

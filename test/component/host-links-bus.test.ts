@@ -209,4 +209,11 @@ describe("the host's grants are the entry's", () => {
     expect(await get(`${host.url}/answer?q=files`)).toEqual({ status: 200, text: '[]\n' })
     expect(await get(`${host.url}/answer?q=hello`)).toEqual({ status: 200, text: 'prober answers hello\n' })
   }, 180_000)
+
+  it('a linked component without config of its own sees none of the host-wide wasi:config values', async () => {
+    const host = await createHost({ port: 0, workers: 1, cacheRoot, config: { who: 'host' }, onEvent: () => {} })
+    hosts.push(host)
+    await host.load(await loadLinkedComponents([source('caller-v2'), source('callee', 'alpha')], { cacheRoot, trust: {} }))
+    expect(await get(`${host.url}/answer`)).toEqual({ status: 200, text: 'nobody answers question (call 1)\n' })
+  }, 180_000)
 })
