@@ -3,12 +3,12 @@ import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { WasmctlError } from '../../src/errors.js'
 import { createHost, type Host, type HostEvent, readComponentFile } from '../../src/host/index.js'
 import { type LinkRule, loadLinkedComponents, type MemberGrants } from '../../src/host/link.js'
 import { repoRoot } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
 import { startRedis } from '../helpers/redis.js'
+import { refusalOf } from '../helpers/refusal.js'
 import { tempDir } from '../helpers/tmp.js'
 
 // Link names between linked components (wasmcloud:bus/lattice), per-component config and workload
@@ -176,23 +176,14 @@ describe('an unlinked component importing wasmcloud:bus@2.0.0 and wasmcloud:iden
 })
 
 describe('link rules and grants the host refuses', () => {
-  async function refusal(promise: Promise<unknown>): Promise<WasmctlError> {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    )
-    expect(error).toBeInstanceOf(WasmctlError)
-    return error as WasmctlError
-  }
-
   it('a rule naming a component that is not linked: HOST_LINK_INVALID with the names there are', async () => {
-    const error = await refusal(loadLinkedComponents([source('caller-v1'), source('callee', 'alpha')], { cacheRoot, trust: {}, rules: [{ interface: RECEIVER, target: 'gamma' }] }))
+    const error = await refusalOf(loadLinkedComponents([source('caller-v1'), source('callee', 'alpha')], { cacheRoot, trust: {}, rules: [{ interface: RECEIVER, target: 'gamma' }] }))
     expect(error.code).toBe('HOST_LINK_INVALID')
     expect(error.hints.join('\n')).toContain('caller-v1, alpha')
   })
 
   it('settings for a component that is not linked: HOST_LINK_INVALID', async () => {
-    const error = await refusal(loadLinkedComponents([source('caller-v1'), source('callee', 'alpha')], { cacheRoot, trust: {}, grants: { gamma: { config: {} } } }))
+    const error = await refusalOf(loadLinkedComponents([source('caller-v1'), source('callee', 'alpha')], { cacheRoot, trust: {}, grants: { gamma: { config: {} } } }))
     expect(error.code).toBe('HOST_LINK_INVALID')
     expect(error.message).toContain('gamma')
   })

@@ -3,11 +3,11 @@ import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { WasmctlError } from '../../src/errors.js'
 import { createHost, type Host, type HostEvent, readComponentFile } from '../../src/host/index.js'
 import { loadLinkedComponents } from '../../src/host/link.js'
 import { repoRoot } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
+import { refusalOf } from '../helpers/refusal.js'
 import { tempDir } from '../helpers/tmp.js'
 
 // Components linked to components (issue 13 part 3): real componentize-js components from
@@ -90,19 +90,10 @@ describe('a three-component chain', () => {
 })
 
 describe('links the host refuses', () => {
-  async function refusal(promise: Promise<unknown>): Promise<WasmctlError> {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    )
-    expect(error).toBeInstanceOf(WasmctlError)
-    return error as WasmctlError
-  }
-
   it('two components exporting the interface: HOST_LINK_AMBIGUOUS, unless a link name picks one', async () => {
     const other = path.join(tempDir('wasmctl-links-'), 'other-callee.wasm')
     copyFileSync(files.callee, other)
-    const error = await refusal(load('caller', 'callee', other))
+    const error = await refusalOf(load('caller', 'callee', other))
     expect(error.code).toBe('HOST_LINK_AMBIGUOUS')
     expect(error.message).toContain('wasmctl-test:linked/greeter')
     expect(error.hints.join('\n')).toContain('--link-name wasmctl-test:linked/greeter=callee')
@@ -116,13 +107,13 @@ describe('links the host refuses', () => {
   }, 120_000)
 
   it('a component nothing imports from: HOST_LINK_INVALID naming it', async () => {
-    const error = await refusal(load('caller', 'callee', 'resource-callee'))
+    const error = await refusalOf(load('caller', 'callee', 'resource-callee'))
     expect(error.code).toBe('HOST_LINK_INVALID')
     expect(error.message).toContain(files['resource-callee'])
   })
 
   it('two HTTP entries: HOST_LINK_INVALID', async () => {
-    const error = await refusal(load('caller', 'callee', 'front', 'middle'))
+    const error = await refusalOf(load('caller', 'callee', 'front', 'middle'))
     expect(error.code).toBe('HOST_LINK_INVALID')
     expect(error.message).toMatch(/caller and front all export a request handler/)
   })
@@ -130,7 +121,7 @@ describe('links the host refuses', () => {
   it('a file that is not a component: HOST_LINK_INVALID', async () => {
     const notWasm = path.join(tempDir('wasmctl-links-'), 'notes.wasm')
     copyFileSync(path.join(fixture, 'callee.js'), notWasm)
-    const error = await refusal(load('caller', notWasm))
+    const error = await refusalOf(load('caller', notWasm))
     expect(['HOST_LINK_INVALID', 'INPUT_INVALID']).toContain(error.code)
     expect(error.message).toContain('notes.wasm')
   })
@@ -138,7 +129,7 @@ describe('links the host refuses', () => {
   it('an interface with resources: the load fails naming the interface', async () => {
     const host = await createHost({ port: 0, workers: 1, cacheRoot, onEvent: () => {} })
     hosts.push(host)
-    const error = await refusal(load('resource-caller', 'resource-callee').then((component) => host.load(component)))
+    const error = await refusalOf(load('resource-caller', 'resource-callee').then((component) => host.load(component)))
     expect(error.message).toContain('wasmctl-test:linked/counters')
     expect(error.message).toMatch(/resources cannot cross/)
   }, 180_000)

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readManifest, validateLoaded } from '../../src/manifest/io.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
+import { bodiesDuring, getText } from '../helpers/http-load.js'
 import { startCli, type LongRunningCli } from '../helpers/long-running.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -18,11 +19,6 @@ import { tempDir } from '../helpers/tmp.js'
  * builds). One session: first build, a source edit, a replaced callee, a corrupt callee.
  */
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'components', 'linked-chain')
-
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url)
-  return { status: response.status, body: await response.text() }
-}
 
 const GREETER_WIT = `package wasmctl-test:linked;
 
@@ -107,29 +103,11 @@ image_ref = "../greeter/greeter-impl.wasm"
     expect(dev.of('host.ready')[0].links).toEqual([link])
     expect(dev.of('reload.ok')[0].linked).toEqual([{ ...link, digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }])
     // Twice: each request sees fresh state in both components.
-    for (let round = 0; round < 2; round++) expect(await get(url)).toEqual({ status: 200, body: 'v1: hello dev calls=1\n' })
+    for (let round = 0; round < 2; round++) expect(await getText(url)).toEqual({ status: 200, body: 'v1: hello dev calls=1\n' })
   })
 
-  /** The bodies two clients got, requesting without pause while `during` runs; fails on any status but 200. */
-  async function underLoad(during: () => Promise<void>): Promise<Set<string>> {
-    let stop = false
-    const outcomes: { status: number; body: string }[] = []
-    const client = async () => {
-      while (!stop) outcomes.push(await get(url).catch((error) => ({ status: 0, body: String(error) })))
-    }
-    const clients = [client(), client()]
-    try {
-      await during()
-    } finally {
-      stop = true
-      await Promise.all(clients)
-    }
-    expect(outcomes.filter((outcome) => outcome.status !== 200)).toEqual([])
-    return new Set(outcomes.map((outcome) => outcome.body))
-  }
-
   it('swaps an edited source without dropping a request, still through the link', async () => {
-    const bodies = await underLoad(async () => {
+    const bodies = await bodiesDuring(url, async () => {
       const from = dev.mark()
       writeFileSync(path.join(project, 'src', 'index.ts'), source('v2'))
       const reloaded = await dev.waitForEvent('reload.ok', { from, timeoutMs: 120_000 })
@@ -137,12 +115,12 @@ image_ref = "../greeter/greeter-impl.wasm"
       expect(reloaded.linkChange).toBeUndefined()
     })
     expect(bodies).toContain('v1: hello dev calls=1\n')
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev calls=1\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev calls=1\n' })
   }, 150_000)
 
   it('reloads the chain, without a build or a dropped request, when the linked file is replaced by another build', async () => {
     const from = dev.mark()
-    const bodies = await underLoad(async () => {
+    const bodies = await bodiesDuring(url, async () => {
       replaceLinked(otherCallee)
       expect(await dev.waitForEvent('link.change', { from })).toMatchObject({ files: [linked] })
       const reloaded = await dev.waitForEvent('reload.ok', { from })
@@ -150,7 +128,7 @@ image_ref = "../greeter/greeter-impl.wasm"
       expect(reloaded.linked[0].digest).not.toBe(dev.of('reload.ok')[0].linked[0].digest)
     })
     expect(bodies).toContain('v2: hello dev calls=1\n')
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: howdy dev calls=1\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: howdy dev calls=1\n' })
     expect(dev.of('build.start', from)).toEqual([])
   }, 120_000)
 
@@ -162,12 +140,12 @@ image_ref = "../greeter/greeter-impl.wasm"
     expect(failed.message).toContain(linked)
     expect(failed.message).toContain('not a WebAssembly component')
     expect(failed.hints.join('\n')).toContain('[[dev.overrides.imports]]')
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: howdy dev calls=1\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: howdy dev calls=1\n' })
 
     from = dev.mark()
     replaceLinked(callee)
     await dev.waitForEvent('reload.ok', { from })
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev calls=1\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev calls=1\n' })
   }, 120_000)
 
   it('writes the linked component into the manifest, with a link trait from the project component', () => {
@@ -192,14 +170,14 @@ image_ref = "../greeter/greeter-impl.wasm"
     const toml = path.join(project, 'wasmcloud.toml')
     writeFileSync(toml, readFileSync(toml, 'utf8').replace('../greeter/greeter-impl.wasm', './vendor/greeter.wasm'))
     await dev.waitForEvent('reload.ok', { from, where: (event) => event.linked?.[0]?.file === vendored, timeoutMs: 120_000 })
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: howdy dev calls=1\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: howdy dev calls=1\n' })
 
     from = dev.mark()
     copyFileSync(callee, `${vendored}.tmp`)
     renameSync(`${vendored}.tmp`, vendored)
     expect(await dev.waitForEvent('link.change', { from })).toMatchObject({ files: [vendored] })
     await dev.waitForEvent('reload.ok', { from, where: (event) => event.linkChange !== undefined })
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev calls=1\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev calls=1\n' })
     expect(dev.of('build.start', from).flatMap((event) => event.files)).not.toContain('vendor/greeter.wasm')
   }, 150_000)
 

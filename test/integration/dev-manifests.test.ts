@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readManifest, validateLoaded } from '../../src/manifest/io.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
 import { buildJsComponent } from '../helpers/components.js'
+import { bodiesDuring, getText } from '../helpers/http-load.js'
 import { startCli, type LongRunningCli } from '../helpers/long-running.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -20,11 +21,6 @@ import { tempDir } from '../helpers/tmp.js'
  */
 const linkedChain = path.join(repoRoot, 'test', 'fixtures', 'components', 'linked-chain')
 const linkedBus = path.join(repoRoot, 'test', 'fixtures', 'components', 'linked-bus')
-
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url)
-  return { status: response.status, body: await response.text() }
-}
 
 const GREETER_WIT = `package wasmctl-test:linked;
 
@@ -196,31 +192,13 @@ image_ref = "../callees/other-greeter.wasm"
     ])
     expect(loaded.manifest.links).toContainEqual({ from: 'api', to: 'receiver', interfaces: ['wasmctl-test:bus/receiver'], via: 'component' })
     // Twice: each request sees fresh state in every component.
-    for (let round = 0; round < 2; round++) expect(await get(url)).toEqual({ status: 200, body: 'v1: hello dev; first answers q (call 1)\n' })
+    for (let round = 0; round < 2; round++) expect(await getText(url)).toEqual({ status: 200, body: 'v1: hello dev; first answers q (call 1)\n' })
     const warnings = dev.of('log').filter((event) => event.level === 'warn').map((event) => event.message)
     expect(warnings.join('\n')).toContain('its link wins over the [[dev.overrides.imports]] entry naming other-greeter.wasm')
   })
 
-  /** The bodies two clients got, requesting without pause while `during` runs; fails on any status but 200. */
-  async function underLoad(during: () => Promise<void>): Promise<Set<string>> {
-    let stop = false
-    const outcomes: { status: number; body: string }[] = []
-    const client = async () => {
-      while (!stop) outcomes.push(await get(url).catch((error) => ({ status: 0, body: String(error) })))
-    }
-    const clients = [client(), client()]
-    try {
-      await during()
-    } finally {
-      stop = true
-      await Promise.all(clients)
-    }
-    expect(outcomes.filter((outcome) => outcome.status !== 200)).toEqual([])
-    return new Set(outcomes.map((outcome) => outcome.body))
-  }
-
   it('swaps an edited source without dropping a request, still through the manifest\'s links', async () => {
-    const bodies = await underLoad(async () => {
+    const bodies = await bodiesDuring(url, async () => {
       const from = dev.mark()
       writeFileSync(path.join(project, 'src', 'index.ts'), source('v2'))
       const reloaded = await dev.waitForEvent('reload.ok', { from, timeoutMs: 120_000 })
@@ -228,12 +206,12 @@ image_ref = "../callees/other-greeter.wasm"
       expect(reloaded.manifest.file).toBe(manifestFile)
     })
     expect(bodies).toContain('v1: hello dev; first answers q (call 1)\n')
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev; first answers q (call 1)\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev; first answers q (call 1)\n' })
   }, 150_000)
 
   it('reloads, without a build or a dropped request, when the manifest changes', async () => {
     const from = dev.mark()
-    const bodies = await underLoad(async () => {
+    const bodies = await bodiesDuring(url, async () => {
       writeManifest(manifest('second'))
       expect(await dev.waitForEvent('link.change', { from })).toMatchObject({ files: [manifestFile], manifest: manifestFile })
       const reloaded = await dev.waitForEvent('reload.ok', { from })
@@ -241,7 +219,7 @@ image_ref = "../callees/other-greeter.wasm"
       expect(reloaded.manifest).toMatchObject({ file: manifestFile, app: 'devapp-manifest', component: 'api' })
     })
     expect(bodies).toContain('v2: hello dev; first answers q (call 1)\n')
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev; second answers q (call 1)\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev; second answers q (call 1)\n' })
     expect(dev.of('build.start', from)).toEqual([])
   }, 120_000)
 
@@ -251,12 +229,12 @@ image_ref = "../callees/other-greeter.wasm"
     const failed = await dev.waitForEvent('reload.error', { from })
     expect(failed).toMatchObject({ code: 'APP_MANIFEST_INVALID', linkChange: [manifestFile] })
     expect(failed.message).toContain(manifestFile)
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev; second answers q (call 1)\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev; second answers q (call 1)\n' })
 
     from = dev.mark()
     writeManifest(manifest('third'))
     await dev.waitForEvent('reload.ok', { from })
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev; third answers q (call 1)\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev; third answers q (call 1)\n' })
   }, 120_000)
 
   it('names a component the manifest does not have, with the names it has', async () => {
@@ -267,7 +245,7 @@ image_ref = "../callees/other-greeter.wasm"
     expect(failed.code).toBe('APP_MANIFEST_INVALID')
     expect(failed.message).toContain('component_name = "apy"')
     expect(failed.message).toContain('api, greeter, receiver, httpserver (provider)')
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: hello dev; third answers q (call 1)\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: hello dev; third answers q (call 1)\n' })
 
     const back = dev.mark()
     writeFileSync(toml, readFileSync(toml, 'utf8').replace('component_name = "apy"', 'component_name = "api"'))
@@ -284,7 +262,7 @@ image_ref = "../callees/other-greeter.wasm"
     expect(change.manifest).toBeUndefined()
     const reloaded = await dev.waitForEvent('reload.ok', { from })
     expect(reloaded.linkChange).toEqual([greeterFile])
-    expect(await get(url)).toEqual({ status: 200, body: 'v2: howdy dev; third answers q (call 1)\n' })
+    expect(await getText(url)).toEqual({ status: 200, body: 'v2: howdy dev; third answers q (call 1)\n' })
     expect(dev.of('build.start', from)).toEqual([])
   }, 120_000)
 

@@ -11,10 +11,10 @@ import { devLinks } from '../../../src/dev/links.js'
 import { renderUserManifest } from '../../../src/dev/manifest-output.js'
 import { describeDevManifest, devManifestFiles, devManifestListener, devManifestTarget, mergeCapabilityOverrides, mergeProjectLinks, readDevManifest, specsOverlap } from '../../../src/dev/manifests.js'
 import { createTerminalRenderer } from '../../../src/dev/render.js'
-import { WasmctlError } from '../../../src/errors.js'
 import { findReplacedComponent, matchManifestComponents, planManifestRunReplacing } from '../../../src/host/manifest-run.js'
 import { readManifest } from '../../../src/manifest/io.js'
 import { makeProject, record } from '../../helpers/dev-project.js'
+import { refusal } from '../../helpers/refusal.js'
 
 /** wash's `[[dev.manifests]]` in `wasmctl dev`: choosing the entry, planning the manifest with the build in it, merging the project's links. */
 beforeEach(() => {
@@ -77,16 +77,6 @@ spec:
 `
 
 const entry = (fields: string) => `\n[[dev.manifests]]\n${fields}\n`
-
-function refusal(run: () => unknown): WasmctlError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmctlError)
-    return error as WasmctlError
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('devManifestTarget: which [[dev.manifests]] entry the session serves', () => {
   it('none without the key; the only entry, its path relative to wasmcloud.toml', () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest'
 
-import { WasmctlError } from '../../../src/errors.js'
 import { type LinkWorld, parseLinkNames, planLinks, projectComponentLinks } from '../../../src/host/link.js'
+import { refusal } from '../../helpers/refusal.js'
 
 // Which export satisfies which import when components are linked (`wasmctl up a.wasm b.wasm`).
 const HTTP = 'wasi:http/incoming-handler@0.2.2'
 const world = (name: string, imports: string[], exports: string[]): LinkWorld => ({ name, origin: `${name}.wasm`, imports, exports })
-
-function refusal(run: () => unknown): WasmctlError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmctlError)
-    return error as WasmctlError
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('planLinks', () => {
   it('orders exporters before importers, the HTTP entry last, whatever the argument order', () => {

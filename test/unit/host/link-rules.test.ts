@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest'
 
-import { WasmctlError } from '../../../src/errors.js'
 import { type LinkRule, type LinkWorld, planLinks } from '../../../src/host/link.js'
+import { refusal } from '../../helpers/refusal.js'
 
 // Link rules (a manifest's link traits between components, one rule each): which component serves
 // an import, per importer and per wasmCloud link name.
 const HTTP = 'wasi:http/incoming-handler@0.2.2'
 const RECEIVER = 'wasmcloud:example/receiver@0.1.0'
 const world = (name: string, imports: string[], exports: string[]): LinkWorld => ({ name, origin: `${name}.wasm`, imports, exports })
-
-function refusal(run: () => unknown): WasmctlError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmctlError)
-    return error as WasmctlError
-  }
-  throw new Error('expected a refusal')
-}
 
 // caller imports the receiver that left and right both export.
 const worlds = () => [world('caller', [RECEIVER, 'wasi:logging/logging@0.1.0-draft'], [HTTP]), world('left', [], [RECEIVER]), world('right', [], [RECEIVER])]

@@ -6,22 +6,13 @@ import { WasmctlError } from '../../../src/errors.js'
 import { componentReference, formatManifestEvent, isManifestArgument, parseListenAddress, planManifestRun, readManifestRun, relabelBindings } from '../../../src/host/manifest-run.js'
 import { readManifest } from '../../../src/manifest/io.js'
 import { resolveBindings } from '../../../src/capabilities/index.js'
+import { refusal } from '../../helpers/refusal.js'
 
 // `wasmctl up app.yaml`: what a wadm manifest becomes on the embedded host (pure planning).
 const dir = '/work/app'
 
 function plan(yaml: string, options = {}) {
   return planManifestRun(readManifest(yaml).manifest, dir, options)
-}
-
-function refusal(run: () => unknown): WasmctlError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmctlError)
-    return error as WasmctlError
-  }
-  throw new Error('expected a refusal')
 }
 
 const header = `apiVersion: core.oam.dev/v1beta1
