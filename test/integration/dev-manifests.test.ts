@@ -10,6 +10,7 @@ import { buildJsComponent } from '../helpers/components.js'
 import { bodiesDuring, getText } from '../helpers/http-load.js'
 import { startCli, type LongRunningCli } from '../helpers/long-running.js'
 import { tempDir } from '../helpers/tmp.js'
+import { applicationHeader, httpServerLink } from '../helpers/wadm-yaml.js'
 
 /**
  * `wasmctl dev` on a project with wash's `[[dev.manifests]]`: the user's wadm manifest is served as
@@ -59,15 +60,7 @@ addEventListener('fetch', (event) => event.respondWith(new Response(\`\${GREETIN
 `
 
 /** The user's manifest: the project's component is `api` (not the project's name), the callees are files beside the project. */
-const manifest = (who: string) => `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: devapp-manifest
-  annotations:
-    version: v0.1.0
-spec:
-  components:
-    - name: api
+const manifest = (who: string) => `${applicationHeader('devapp-manifest')}    - name: api
       type: component
       properties:
         image: ghcr.io/example/api:0.1.0
@@ -101,24 +94,7 @@ spec:
           - name: receiver-config
             properties:
               who: ${who}
-    - name: httpserver
-      type: capability
-      properties:
-        image: ghcr.io/wasmcloud/http-server:0.27.0
-      traits:
-        - type: link
-          properties:
-            target:
-              name: api
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            source:
-              config:
-                - name: default-http
-                  properties:
-                    address: 127.0.0.1:8000
-`
+${httpServerLink('api', '127.0.0.1:8000')}`
 
 describe('wasmctl dev with [[dev.manifests]]', () => {
   const root = tempDir('wasmctl-dev-manifests-')

@@ -10,6 +10,7 @@ import { startCli } from '../helpers/long-running.js'
 import { type RedisServer, startRedis } from '../helpers/redis.js'
 import { freePort, useRegistry } from '../helpers/registry.js'
 import { tempDir } from '../helpers/tmp.js'
+import { applicationHeader, httpServerLink } from '../helpers/wadm-yaml.js'
 import { probeHttpComponent } from '../fixtures/components/fixtures.js'
 
 // `wasmctl up app.yaml`: a wadm manifest (what `wasmctl app deploy` sends to a lattice) served on
@@ -39,34 +40,9 @@ afterAll(async () => {
   await redis?.dispose()
 })
 
-const header = (name: string) => `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: ${name}
-  annotations:
-    version: v0.1.0
-spec:
-  components:
-`
+const header = applicationHeader
 
-const httpServer = (target: string, address = '0.0.0.0:8000') => `    - name: httpserver
-      type: capability
-      properties:
-        image: ghcr.io/wasmcloud/http-server:0.27.0
-      traits:
-        - type: link
-          properties:
-            target:
-              name: ${target}
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            source:
-              config:
-                - name: default-http
-                  properties:
-                    address: ${address}
-`
+const httpServer = (target: string, address = '0.0.0.0:8000') => httpServerLink(target, address)
 
 function writeManifest(name: string, yaml: string): string {
   const file = path.join(dir, name)

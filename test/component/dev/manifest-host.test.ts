@@ -9,6 +9,7 @@ import { HostController } from '../../../src/dev/host-controller.js'
 import { repoRoot } from '../../helpers/cli.js'
 import { buildJsComponent } from '../../helpers/components.js'
 import { makeProject, record, scratchDir } from '../../helpers/dev-project.js'
+import { applicationHeader, httpServerLink } from '../../helpers/wadm-yaml.js'
 
 // `wasmctl dev` with [[dev.manifests]] where the build is not the component that takes requests:
 // the manifest's caller (a file beside it) is the entry, and each build is the callee it links to.
@@ -34,15 +35,7 @@ afterAll(async () => {
   else process.env.WASMCTL_CACHE_DIR = savedCacheDir
 })
 
-const MANIFEST = `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: chain
-  annotations:
-    version: v0.1.0
-spec:
-  components:
-    - name: front
+const MANIFEST = `${applicationHeader('chain')}    - name: front
       type: component
       properties:
         image: file://./caller.wasm
@@ -58,19 +51,7 @@ spec:
       type: component
       properties:
         image: ghcr.io/example/greeter:0.1.0
-    - name: httpserver
-      type: capability
-      properties:
-        image: ghcr.io/wasmcloud/http-server:0.27.0
-      traits:
-        - type: link
-          properties:
-            target:
-              name: front
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-`
+${httpServerLink('front')}`
 
 const built = (build: number, artifact: string) => ({ build, durationMs: 1, digest: `sha256:${build}`, artifact, size: 1, cached: false, signed: true, recovered: false })
 

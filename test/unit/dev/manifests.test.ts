@@ -15,6 +15,7 @@ import { findReplacedComponent, matchManifestComponents, planManifestRunReplacin
 import { readManifest } from '../../../src/manifest/io.js'
 import { makeProject, record } from '../../helpers/dev-project.js'
 import { refusal } from '../../helpers/refusal.js'
+import { applicationHeader, httpServerLink } from '../../helpers/wadm-yaml.js'
 
 /** wash's `[[dev.manifests]]` in `wasmctl dev`: choosing the entry, planning the manifest with the build in it, merging the project's links. */
 beforeEach(() => {
@@ -24,15 +25,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const MANIFEST = (who = 'first', address = '127.0.0.1:8123') => `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: shop
-  annotations:
-    version: v0.1.0
-spec:
-  components:
-    - name: api
+const MANIFEST = (who = 'first', address = '127.0.0.1:8123') => `${applicationHeader('shop')}    - name: api
       type: component
       properties:
         image: ghcr.io/example/api:0.1.0
@@ -57,24 +50,7 @@ spec:
       type: capability
       properties:
         image: ghcr.io/wasmcloud/keyvalue-redis:0.28.1
-    - name: httpserver
-      type: capability
-      properties:
-        image: ghcr.io/wasmcloud/http-server:0.27.0
-      traits:
-        - type: link
-          properties:
-            target:
-              name: api
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            source:
-              config:
-                - name: default-http
-                  properties:
-                    address: ${address}
-`
+${httpServerLink('api', address)}`
 
 const entry = (fields: string) => `\n[[dev.manifests]]\n${fields}\n`
 

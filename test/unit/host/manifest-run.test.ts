@@ -7,6 +7,7 @@ import { componentReference, formatManifestEvent, isManifestArgument, parseListe
 import { readManifest } from '../../../src/manifest/io.js'
 import { resolveBindings } from '../../../src/capabilities/index.js'
 import { refusal } from '../../helpers/refusal.js'
+import { applicationHeader, httpServerLink } from '../../helpers/wadm-yaml.js'
 
 // `wasmctl up app.yaml`: what a wadm manifest becomes on the embedded host (pure planning).
 const dir = '/work/app'
@@ -15,34 +16,9 @@ function plan(yaml: string, options = {}) {
   return planManifestRun(readManifest(yaml).manifest, dir, options)
 }
 
-const header = `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: linked
-  annotations:
-    version: v0.1.0
-spec:
-  components:
-`
+const header = applicationHeader('linked')
 
-const httpServer = (target: string, address = '0.0.0.0:8000') => `    - name: httpserver
-      type: capability
-      properties:
-        image: ghcr.io/wasmcloud/http-server:0.27.0
-      traits:
-        - type: link
-          properties:
-            target:
-              name: ${target}
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            source:
-              config:
-                - name: default-http
-                  properties:
-                    address: ${address}
-`
+const httpServer = (target: string, address = '0.0.0.0:8000') => httpServerLink(target, address)
 
 const chain = `${header}    - name: caller
       type: component
