@@ -143,14 +143,15 @@ export function parsePublicKey(pem: string, file?: string): KeyObject {
 }
 
 export function readPublicKeyFile(file: string): KeyObject {
-  return parsePublicKey(readText(file), file)
+  return parsePublicKey(readKeyText(file), file)
 }
 
 export function readPrivateKeyFile(file: string, password: string): KeyObject {
-  return decryptPrivateKey(readText(file), password, file)
+  return decryptPrivateKey(readKeyText(file), password, file)
 }
 
-function readText(file: string): string {
+/** A key file's text (a key is small: anything over 64 KiB is refused unread). */
+export function readKeyText(file: string): string {
   try {
     const text = readFileSync(file)
     if (text.length > 64 * 1024) throw invalidKey('is too large to be a key file', file)

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { decryptPrivateKey, encryptPrivateKey, parsePublicKey, SIGSTORE_PRIVATE_KEY_PEM } from '../../../src/cosign/keys.js'
-import { cosignPassword } from '../../../src/cosign/password.js'
+import { cosignPassword, loadSigningKey } from '../../../src/cosign/password.js'
 import { isWasmctlError, type WasmctlError } from '../../../src/errors.js'
 import { repoRoot } from '../../helpers/cli.js'
 
@@ -73,5 +73,18 @@ describe('cosign key files', () => {
     let asked = 0
     const ask = async () => (++asked === 1 ? 'one' : 'two')
     await expect(cosignPassword({ env: {}, ask, confirm: true })).rejects.toMatchObject({ code: 'INPUT_INVALID' })
+  })
+})
+
+describe('loadSigningKey', () => {
+  it('reports a key file that is not there before asking for its password', async () => {
+    let asked = false
+    const error = await loadSigningKey('/no/such/dir/cosign.key', { env: {}, ask: async () => ((asked = true), 'x') }).catch((thrown: unknown) => thrown as WasmctlError)
+    expect(error).toMatchObject({ code: 'FS_ERROR', message: expect.stringContaining('/no/such/dir/cosign.key') })
+    expect(asked).toBe(false)
+    // Without a way to ask, a readable key still needs COSIGN_PASSWORD.
+    const keyFile = path.join(repoRoot, 'test', 'fixtures', 'cosign', 'sigstore-test.key')
+    await expect(loadSigningKey(keyFile, { env: {} })).rejects.toMatchObject({ code: 'INPUT_REQUIRED' })
+    await expect(loadSigningKey(keyFile, { env: { COSIGN_PASSWORD: 'hello' } })).resolves.toMatchObject({ asymmetricKeyType: 'ec' })
   })
 })
