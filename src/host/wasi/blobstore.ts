@@ -1,4 +1,5 @@
 import { HostCallError } from '../channel.js'
+import { activeLinks, capabilityLinkFor, DEFAULT_LINK, type LinkSelection } from './bus.js'
 import type { HostCall } from './capabilities.js'
 import { BodySink, type BodyTransport } from './http.js'
 import { type ByteSource, InputStream, OutputStream, resourceCounter } from './io.js'
@@ -10,6 +11,13 @@ import { createSecrets } from './secrets.js'
  * Object data never crosses as one message: `get-data` hands back an inbound body stream and
  * `write-data` an outbound one, the same credit-windowed streams HTTP bodies use, so neither
  * thread holds more than a window of an object.
+ *
+ * Links (wasmcloud:bus set-link-name): as a key-value bucket does, a container keeps the link it
+ * was obtained on, and every call on it, on the values it reads and writes, names that link, so a
+ * later selection does not move it. The blobstore/blobstore functions go to the link selected at
+ * the time; copy-object and move-object name containers, not resources, so each name goes to the
+ * link a container of that name was obtained on in this invocation (else the one selected now),
+ * and a copy or move across two links is refused.
  *
  * jco conventions: a `result<T, error>` returns T or throws the error (here the WIT `error`, a string).
  */
@@ -40,6 +48,29 @@ export interface ObjectIdValue {
   object: string
 }
 
+/** Per component (its selection): the link each container name was last obtained on, this invocation. */
+const obtained = new WeakMap<LinkSelection, { invocation: number; links: Map<string, string> }>()
+
+function obtainedLinks(): Map<string, string> | undefined {
+  const selection = activeLinks.selection
+  if (!selection) return undefined
+  let record = obtained.get(selection)
+  if (!record || record.invocation !== selection.invocation) {
+    record = { invocation: selection.invocation, links: new Map() }
+    obtained.set(selection, record)
+  }
+  return record.links
+}
+
+/** The link a blobstore/blobstore call goes to now (the same answer the host's call wrapper gives). */
+function selectedLink(): string {
+  const selection = activeLinks.selection
+  if (!selection?.changed) return DEFAULT_LINK
+  const link = capabilityLinkFor(selection, 'wasi:blobstore/blobstore')
+  if (link instanceof Error) throw link
+  return link
+}
+
 function createBlobstore(call: HostCall) {
   const run = <T>(kind: string, payload: Record<string, unknown>): T => {
     let reply: Reply<T>
@@ -59,8 +90,9 @@ function createBlobstore(call: HostCall) {
   class OutgoingValue {
     readonly sink = new BodySink()
     private bodyTaken = false
-    /** The main thread's write, once `write-data` started one. */
+    /** The main thread's write, once `write-data` started one, and the link of its container (its backend holds the write). */
     write?: number
+    writeLink = DEFAULT_LINK
 
     private constructor() {
       resourceCounter.created++
@@ -82,7 +114,7 @@ function createBlobstore(call: HostCall) {
       if (value.write === undefined) return
       const write = value.write
       value.write = undefined
-      run('blob.finish', { write })
+      run('blob.finish', { write, link: value.writeLink })
     }
 
     [Symbol.dispose](): void {}
@@ -155,74 +187,94 @@ function createBlobstore(call: HostCall) {
   }
 
   class Container {
-    readonly #name: string
+    /** Where every call on this container goes: its name, and the link it was obtained on. */
+    readonly #at: { container: string; link: string }
 
-    constructor(name: string) {
-      this.#name = name
+    constructor(name: string, link = DEFAULT_LINK) {
+      this.#at = { container: name, link }
+      obtainedLinks()?.set(name, link)
       resourceCounter.created++
     }
 
     name(): string {
-      return this.#name
+      return this.#at.container
     }
 
     info(): { name: string; createdAt: bigint } {
-      return run('blob.containerInfo', { container: this.#name })
+      return run('blob.containerInfo', this.#at)
     }
 
     getData(name: string, start: bigint, end: bigint): IncomingValue {
-      const { size, stream } = run<{ size: bigint; stream: number }>('blob.read', { container: this.#name, name, start, end })
+      const { size, stream } = run<{ size: bigint; stream: number }>('blob.read', { ...this.#at, name, start, end })
       return new IncomingValue(size, stream)
     }
 
     writeData(name: string, data: OutgoingValue): void {
       if (data.write !== undefined || data.sink.closed) throw 'the outgoing value is already being written'
       const transport = channel().openOutbound()
-      data.write = run<number>('blob.write', { container: this.#name, name, stream: transport.stream })
+      data.write = run<number>('blob.write', { ...this.#at, name, stream: transport.stream })
+      data.writeLink = this.#at.link
       data.sink.attach(transport)
     }
 
     listObjects(): StreamObjectNames {
-      return new StreamObjectNames(run<string[]>('blob.list', { container: this.#name }))
+      return new StreamObjectNames(run<string[]>('blob.list', this.#at))
     }
 
     deleteObject(name: string): void {
-      run('blob.deleteObject', { container: this.#name, name })
+      run('blob.deleteObject', { ...this.#at, name })
     }
 
     deleteObjects(names: string[]): void {
-      run('blob.deleteObjects', { container: this.#name, names })
+      run('blob.deleteObjects', { ...this.#at, names })
     }
 
     hasObject(name: string): boolean {
-      return run('blob.hasObject', { container: this.#name, name })
+      return run('blob.hasObject', { ...this.#at, name })
     }
 
     objectInfo(name: string): { name: string; container: string; createdAt: bigint; size: bigint } {
-      return run('blob.objectInfo', { container: this.#name, name })
+      return run('blob.objectInfo', { ...this.#at, name })
     }
 
     clear(): void {
-      run('blob.clear', { container: this.#name })
+      run('blob.clear', this.#at)
     }
 
     [Symbol.dispose](): void {}
   }
 
+  /** Opens a container on the link selected now (the host's call wrapper names it in the request); the container keeps it. */
+  const obtain = (kind: string, name: string): Container => {
+    const request: { container: string; link?: string } = { container: name }
+    run(kind, request)
+    return new Container(name, request.link)
+  }
+
+  /** copy-object / move-object: both containers must be on one link (a backend cannot reach another link's store). */
+  const transfer = (kind: 'blob.copyObject' | 'blob.moveObject', src: ObjectIdValue, dest: ObjectIdValue): void => {
+    const links = obtainedLinks()
+    const fromLink = links?.get(src.container)
+    const toLink = links?.get(dest.container)
+    // Neither container obtained in this invocation: both go where the selection says (the call wrapper decides).
+    if (fromLink === undefined && toLink === undefined) return void run(kind, { src, dest })
+    const from = fromLink ?? selectedLink()
+    const to = toLink ?? selectedLink()
+    if (from !== to) {
+      const verb = kind === 'blob.copyObject' ? 'copy-object' : 'move-object'
+      throw `${verb}: container "${src.container}" is on link "${from}" and container "${dest.container}" on link "${to}" (wasmcloud:bus set-link-name); objects cannot be copied or moved between links: read it with get-data and write it with write-data`
+    }
+    run(kind, { src, dest, link: from })
+  }
+
   return {
     blobstore: {
-      createContainer(name: string): Container {
-        run('blob.createContainer', { container: name })
-        return new Container(name)
-      },
-      getContainer(name: string): Container {
-        run('blob.getContainer', { container: name })
-        return new Container(name)
-      },
+      createContainer: (name: string): Container => obtain('blob.createContainer', name),
+      getContainer: (name: string): Container => obtain('blob.getContainer', name),
       deleteContainer: (name: string): void => void run('blob.deleteContainer', { container: name }),
       containerExists: (name: string): boolean => run('blob.containerExists', { container: name }),
-      copyObject: (src: ObjectIdValue, dest: ObjectIdValue): void => void run('blob.copyObject', { src, dest }),
-      moveObject: (src: ObjectIdValue, dest: ObjectIdValue): void => void run('blob.moveObject', { src, dest }),
+      copyObject: (src: ObjectIdValue, dest: ObjectIdValue): void => transfer('blob.copyObject', src, dest),
+      moveObject: (src: ObjectIdValue, dest: ObjectIdValue): void => transfer('blob.moveObject', src, dest),
     },
     container: { Container, StreamObjectNames },
     types: { OutgoingValue, IncomingValue },

@@ -78,8 +78,12 @@ export class LinkSelection {
     }
   }
 
+  /** Counts invocations, for state that lasts one invocation (the links blobstore containers were obtained on). */
+  invocation = 0
+
   /** A new invocation starts on the default links. */
   clear(): void {
+    this.invocation++
     if (this.selected.size > 0) this.selected.clear()
   }
 }
@@ -110,7 +114,8 @@ export function interfaceOfCall(kind: string): string | undefined {
     if (kind === 'kv.getMany' || kind === 'kv.setMany' || kind === 'kv.deleteMany') return 'wasi:keyvalue/batch'
     return 'wasi:keyvalue/store'
   }
-  // wasmCloud sends wasi:blobstore/container calls to the blobstore link too.
+  // Calls on a container (and on the values it reads or writes) name the link it was obtained on
+  // (blobstore.ts); only the blobstore/blobstore functions reach here without one.
   if (kind.startsWith('blob.')) return 'wasi:blobstore/blobstore'
   if (kind.startsWith('msg.')) return 'wasmcloud:messaging/consumer'
   return undefined
