@@ -52,7 +52,7 @@ export default class Up extends BaseCommand {
     secret: many('A wasmcloud:secrets value for the component (NAME=env:VARIABLE or NAME=file:PATH, repeatable); the value never goes on the command line.'),
     'require-signed': Flags.boolean({ description: 'Refuse components without valid signed claims.' }),
     'allowed-issuer': many('Account key allowed to have signed the component (repeatable).'),
-    'verify-key': Flags.string({ description: 'Run an OCI reference only if a cosign signature verifies with this public key (cosign.pub); the verified digest is what runs.', env: 'WASMCTL_VERIFY_KEY' }),
+    'verify-key': Flags.string({ description: 'Run OCI references (the component, the ones linked to it, every image a manifest names) only if a cosign signature verifies with this public key (cosign.pub); the verified digests are what run. Local files are not checked.', env: 'WASMCTL_VERIFY_KEY' }),
     'project-dir': projectDirFlag,
     ...pullFlags,
     // -p is --port here (as in `dev`), not the registry password.
@@ -64,7 +64,7 @@ export default class Up extends BaseCommand {
     const { checkAllowedIssuers } = await import('../claims/issuers.js')
     checkAllowedIssuers(flags['allowed-issuer'] ?? [])
     const { formatHostEvent, runUp } = await import('../host/index.js')
-    const { formatManifestEvent, isManifestArgument } = await import('../host/manifest-run.js')
+    const { formatManifestEvent } = await import('../host/manifest-run.js')
     const { findProject } = await import('../project/index.js')
     const project = findProject({ projectDir: flags['project-dir'] })
     // Components before `--` (the first takes requests or runs; the others are linked to it),
@@ -74,22 +74,13 @@ export default class Up extends BaseCommand {
     const positional = argv.map(String)
     const [named, ...linked] = positional.slice(0, positional.length - commandArgs.length)
     const access = await registryAccess(flags)
-    let input = named
-    if (flags['verify-key'] && isManifestArgument(named)) {
-      const { WasmctlError } = await import('../errors.js')
-      throw new WasmctlError('INPUT_INVALID', `--verify-key checks one OCI reference; ${named} is a manifest`, { hints: ['verify each image first: `wasmctl verify REF --key cosign.pub`'] })
-    }
-    if (flags['verify-key']) {
-      const { requireVerifiedImage } = await import('../cosign/gate.js')
-      const reference = named ?? ''
-      const verified = await requireVerifiedImage({ reference, registry: flags.registry, keyFile: flags['verify-key'], projectCredentialsFile: project?.registry.credentials, ...access, signal: this.signal })
-      input = verified.reference
-    }
     const { exitCode } = await runUp({
-      input,
+      input: named,
       linked,
       linkNames: flags['link-name'],
       args: commandArgs,
+      // Every registry image (linked ones and a manifest's included) is verified before anything is pulled.
+      verifyKey: flags['verify-key'] || undefined,
       project,
       flags: { ...flags, allowHttp: flags['allow-http'], allowedIssuer: flags['allowed-issuer'], requireSigned: flags['require-signed'], maxQueue: flags['max-queue'], linkConfig: flags['link-config'], tlsCaPath: flags['tls-ca-path'], connectTo: flags['connect-to'] },
       pull: {

@@ -1,4 +1,6 @@
-import { WasmctlError } from '../errors.js'
+import { existsSync } from 'node:fs'
+
+import { isWasmctlError, WasmctlError } from '../errors.js'
 import { looksLikeReference } from '../oci/reference.js'
 import { readPublicKeyFile } from './keys.js'
 import { type CosignTarget, verifyImage } from './registry.js'
@@ -17,4 +19,47 @@ export async function requireVerifiedImage(target: CosignTarget & { keyFile: str
   const publicKey = readPublicKeyFile(target.keyFile)
   const result = await verifyImage({ ...target, publicKey })
   return { digest: result.digest, reference: result.reference }
+}
+
+/**
+ * Whether `up` pulls this component from a registry: the rule `loadComponentSource` applies (an
+ * existing file wins), so what is verified is exactly what would otherwise be pulled.
+ */
+export function isRegistryImage(input: string): boolean {
+  return !existsSync(input) && looksLikeReference(input)
+}
+
+export interface ImageToVerify {
+  /** The component's name in a manifest, for messages; a reference named on the command line needs none. */
+  component?: string
+  reference: string
+}
+
+export type VerifiedImage<T extends ImageToVerify = ImageToVerify> = T & {
+  digest: string
+  /** `registry/repository@sha256:…`: what must run instead of `reference`. */
+  verifiedReference: string
+}
+
+/**
+ * `up --verify-key` (a manifest, or several components): every image verifies with the key, or nothing runs. All are checked
+ * at once; the first failure in the given order is reported (the same code and hints as
+ * `requireVerifiedImage`), naming the component. The key is read once, before any request.
+ */
+export async function requireVerifiedImages<T extends ImageToVerify>(images: T[], access: Omit<CosignTarget, 'reference'> & { keyFile: string }): Promise<VerifiedImage<T>[]> {
+  const publicKey = readPublicKeyFile(access.keyFile)
+  const { keyFile: _keyFile, ...target } = access
+  const settled = await Promise.allSettled(images.map((image) => verifyImage({ ...target, reference: image.reference, publicKey })))
+  return settled.map((outcome, index) => {
+    const image = images[index]
+    if (outcome.status === 'fulfilled') return { ...image, digest: outcome.value.digest, verifiedReference: outcome.value.reference }
+    const error: unknown = outcome.reason
+    if (!isWasmctlError(error) || image.component === undefined) throw error
+    throw new WasmctlError(error.code, `component ${image.component} (${image.reference}): ${error.message}`, {
+      hints: error.hints,
+      details: { component: image.component, ...error.details },
+      exit: error.exit,
+      cause: error,
+    })
+  })
 }

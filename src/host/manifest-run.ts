@@ -435,11 +435,20 @@ export interface ManifestEvent {
   links: ManifestLinkView[]
   /** Where the manifest's http-server link asked to listen. */
   address?: string
+  /** `--verify-key`: the registry images whose cosign signature verified, with the digest that runs. */
+  verified?: ManifestVerifiedImage[]
   warnings: string[]
   notes: string[]
 }
 
-export function manifestEvent(plan: ManifestRunPlan & { file: string }, sources: ComponentInput[], warnings: string[] = []): ManifestEvent {
+export interface ManifestVerifiedImage {
+  component: string
+  /** As the manifest names it. */
+  reference: string
+  digest: string
+}
+
+export function manifestEvent(plan: ManifestRunPlan & { file: string }, sources: ComponentInput[], warnings: string[] = [], verified?: ManifestVerifiedImage[]): ManifestEvent {
   return {
     event: 'manifest.loaded',
     file: plan.file,
@@ -448,6 +457,7 @@ export function manifestEvent(plan: ManifestRunPlan & { file: string }, sources:
     ...(plan.entry !== undefined ? { entry: plan.entry } : {}),
     links: plan.links,
     ...(plan.address ? { address: plan.address.given } : {}),
+    ...(verified ? { verified } : {}),
     warnings: [...plan.warnings, ...warnings],
     notes: plan.notes,
   }
@@ -468,6 +478,12 @@ export function formatManifestEvent(event: ManifestEvent, verbose = false): { st
               ? ' [the host itself]'
               : ' [no stand-in: not used]'
     lines.push(`  ${link.from} -> ${link.to}: ${link.interfaces.join(', ')}${name}${how}`)
+  }
+  if (event.verified) {
+    const checked = new Set(event.verified.map((image) => image.component))
+    const local = event.components.filter((component) => !checked.has(component.name)).map((component) => component.name)
+    lines.push(`Cosign signatures verified: ${event.verified.map((image) => `${image.component} (${image.reference.includes('@') ? image.reference : `${image.reference}@${image.digest}`})`).join(', ')}`)
+    if (local.length > 0) lines.push(`  local files, not checked: ${local.join(', ')}`)
   }
   lines.push(...event.warnings.map((warning) => `warning: ${warning}`))
   if (verbose) lines.push(...event.notes.map((note) => `note: ${note}`))

@@ -5,7 +5,7 @@ import { EmbeddedKeyValue, openComponentCapabilities } from './bind.js'
 import type { HostEvent } from './events.js'
 import { loadComponent, type LoadedComponent } from './load.js'
 import { loadLinkedComponents, parseLinkNames, projectComponentLinks } from './link.js'
-import { checkUnsupportedProviders, entryOf, isManifestArgument, type ManifestEvent, manifestEvent, readManifestRun, relabelBindings } from './manifest-run.js'
+import { checkUnsupportedProviders, entryOf, isManifestArgument, type ManifestEvent, manifestEvent, type ManifestRunPlan, readManifestRun, relabelBindings } from './manifest-run.js'
 import { stopTranspiler } from './transpile.js'
 import { createHost } from './server.js'
 import { type HostFlags, type ResolvedHostOptions, resolveHostOptions } from './settings.js'
@@ -30,6 +30,12 @@ export interface RunUpOptions {
   /** Where a command's stdout goes: 1, or 2 when stdout carries JSON. */
   stdoutFd: 1 | 2
   signal: AbortSignal
+  /**
+   * `--verify-key`: the cosign public key (cosign.pub) every registry image (named on the command
+   * line or in the manifest) must verify with before anything is pulled; the verified digests are
+   * what run. Local files are not checked; when nothing is a registry image, a usage error.
+   */
+  verifyKey?: string
   /** Host events, and `manifest.loaded` first when the input is a manifest. */
   onEvent(event: HostEvent | ManifestEvent): void
 }
@@ -44,7 +50,10 @@ export async function runUp(options: RunUpOptions): Promise<{ exitCode: number }
   // Components named on the command line replace those the project links in ([[dev.overrides.imports]] with a .wasm image_ref).
   const fromProject = options.project && !options.linked?.length ? projectComponentLinks(options.project.raw.dev, options.project.dir) : undefined
   const settings = fromProject ? { ...resolved, capabilities: { ...resolved.capabilities, dev: fromProject.dev } } : resolved
-  const resolve = (input: string | undefined) => resolveComponentSource(input, { project: options.project, pull: { cacheRoot: settings.cacheRoot, ...options.pull } })
+  // --verify-key: every reference named on the command line, linked ones included, runs from its verified digest.
+  const pinned = options.verifyKey === undefined ? new Map<string, string>() : await verifyNamedImages([options.input, ...(options.linked ?? [])], options.verifyKey, options.pull)
+  const resolve = (input: string | undefined) =>
+    resolveComponentSource(input === undefined ? input : (pinned.get(input) ?? input), { project: options.project, pull: { cacheRoot: settings.cacheRoot, ...options.pull } })
   const source = await resolve(options.input)
   const linked = options.linked?.length ? options.linked : (fromProject?.files ?? [])
   const picks = { ...fromProject?.picks, ...parseLinkNames(options.linkNames ?? []) }
@@ -96,12 +105,15 @@ async function loadManifest(file: string, options: RunUpOptions, resolved: Resol
     })
   }
   const plan = await readManifestRun(file, { secretNames: resolved.capabilities.secrets.map((spec) => spec.name) })
+  const verified = options.verifyKey === undefined ? undefined : await verifyManifestImages(plan, options.verifyKey, options.pull)
+  // Each verified component runs from its verified digest: a tag moved since the check is never read again.
+  const pinned = new Map(verified?.map((image) => [image.component, image.verifiedReference]))
   const pull = { cacheRoot: resolved.cacheRoot, ...options.pull }
   const sources = await Promise.all(
-    plan.sources.map(async (entry) => ({ ...(await resolveComponentSource(entry.reference, { project: options.project, pull })), name: entry.name })),
+    plan.sources.map(async (entry) => ({ ...(await resolveComponentSource(pinned.get(entry.name) ?? entry.reference, { project: options.project, pull })), name: entry.name })),
   )
   const warnings = checkUnsupportedProviders(plan, sources)
-  options.onEvent(manifestEvent(plan, sources, warnings))
+  options.onEvent(manifestEvent(plan, sources, warnings, verified?.map(({ component, reference, digest }) => ({ component, reference, digest }))))
   const trust = resolved.trust ?? {}
   // The entry's config is the host's (with --config on top), not a grant that would replace it.
   const entry = plan.entry ?? entryOf(sources)
@@ -120,4 +132,36 @@ async function loadManifest(file: string, options: RunUpOptions, resolved: Resol
   }
   const onEvent = (event: HostEvent | ManifestEvent) => options.onEvent(event.event === 'capabilities.bound' ? { ...event, ...relabelBindings(plan, event.bindings, event.warnings) } : event)
   return { settings, component, onEvent }
+}
+
+/**
+ * `up app.yaml --verify-key`: the manifest's registry images (its components; providers never run
+ * here) must carry a cosign signature that verifies with the key. Local files are the user's own
+ * and are not checked; a manifest of local files only is refused, as `cosign verify` refuses what
+ * it cannot verify: the flag would otherwise promise a check that never happened.
+ */
+async function verifyManifestImages(plan: ManifestRunPlan & { file: string }, keyFile: string, access: RunUpOptions['pull']) {
+  const { isRegistryImage, requireVerifiedImages } = await import('../cosign/gate.js')
+  const images = plan.sources.filter((entry) => isRegistryImage(entry.reference)).map((entry) => ({ component: entry.name, reference: entry.reference }))
+  if (images.length === 0) {
+    throw new WasmctlError('USAGE', `--verify-key checks signatures in a registry, and every component of ${plan.file} is a local file (${plan.sources.map((entry) => entry.name).join(', ')}): nothing would be verified`, {
+      hints: ['leave out --verify-key to run local files, or name the signed images in the manifest (properties.image: registry/repository:tag)'],
+    })
+  }
+  return requireVerifiedImages(images, { ...access, keyFile })
+}
+
+/** `up REF [MORE…] --verify-key`: each reference verified, as its verified digest reference. */
+async function verifyNamedImages(given: (string | undefined)[], keyFile: string, access: RunUpOptions['pull']): Promise<Map<string, string>> {
+  const { isRegistryImage, requireVerifiedImages } = await import('../cosign/gate.js')
+  const references = [...new Set(given.filter((input): input is string => input !== undefined && isRegistryImage(input)))]
+  if (references.length === 0) {
+    const named = given.filter((input) => input !== undefined)
+    const what = named.length === 0 ? 'the project build output is a local file' : named.length === 1 ? `"${named[0]}" is not an OCI reference` : `none of ${named.join(', ')} is an OCI reference`
+    throw new WasmctlError('USAGE', `--verify-key checks signatures in a registry, and ${what}`, {
+      hints: ['pass registry/repository:tag (or @sha256:<digest>), or leave out --verify-key for a local file'],
+    })
+  }
+  const verified = await requireVerifiedImages(references.map((reference) => ({ reference })), { ...access, keyFile })
+  return new Map(verified.map((image) => [image.reference, image.verifiedReference]))
 }
