@@ -48,6 +48,7 @@ export class LinkedInstance {
         own['wasi:filesystem/preopens'] = { getDirectories: () => [] }
         own['wasi:cli/environment'] = { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined }
         if (!member.outgoingHttp) selection.outgoingHttpDenied = true
+        selection.secretsDenied = true
       }
       const imports = new Proxy(hostImports, {
         get: (target, key) => {

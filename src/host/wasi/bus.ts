@@ -43,6 +43,8 @@ export class LinkSelection {
   private version?: BusVersion
   /** A linked component without outgoing HTTP of its own (link-instance.ts): its requests are denied. */
   outgoingHttpDenied = false
+  /** A linked component (link-instance.ts): the host's wasmcloud:secrets are the entry's, so it finds none. */
+  secretsDenied = false
 
   /**
    * @param component the component's name, for error messages

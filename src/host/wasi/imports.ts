@@ -45,6 +45,8 @@ export function createImports(settings: ImportSettings): ImportObject {
   // that names its link already (a bucket remembers the link it was opened on) keeps it.
   const call: HostCall = (kind, payload) => {
     const selection = activeLinks.selection ?? links
+    // The host's secrets are the entry's: a linked component finds none (as if not declared).
+    if (selection.secretsDenied && kind.startsWith('secret.')) return { err: { tag: 'not-found' } }
     if (selection.changed && (payload as { link?: string }).link === undefined) {
       const iface = interfaceOfCall(kind)
       const link = iface === undefined ? DEFAULT_LINK : capabilityLinkFor(selection, iface)

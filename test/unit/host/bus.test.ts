@@ -169,3 +169,28 @@ describe('outgoing HTTP of a linked component', () => {
     expect(logged.join('\n')).toMatch(/^warn outgoing HTTP denied: callee is a linked component/m)
   })
 })
+
+describe('wasmcloud:secrets of a linked component', () => {
+  it('finds none of the host\'s secrets (they are the entry\'s); the call never reaches the host', () => {
+    const kinds: string[] = []
+    const links = hostLinkSelection('callee', () => 1)
+    const imports = createImports({
+      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
+      preopens: [],
+      config: {},
+      outgoingHttp: () => undefined,
+      call: (kind) => {
+        kinds.push(kind)
+        return { ok: undefined }
+      },
+      log: () => {},
+      links,
+    })
+    const store = imports['wasmcloud:secrets/store'] as { get(key: string): unknown }
+    expect(store.get('api-key')).toBeDefined()
+    expect(kinds).toEqual(['secret.get'])
+    links.secretsDenied = true
+    expect(thrown(() => store.get('api-key'))).toEqual({ tag: 'not-found' })
+    expect(kinds).toEqual(['secret.get'])
+  })
+})
