@@ -64,6 +64,10 @@ export default class Inspect extends BaseCommand {
       this.print(result.jwt)
       return { file: args.file, jwt: result.jwt }
     }
+    // wash's -o json fails on a component without claims (unless it asks for the WIT); wasmctl's own output reports it as unsigned.
+    if (this.washOutput && !flags.wit && !result.signed) {
+      throw new WasmctlError('CLAIMS_MISSING', `No capabilities discovered in : ${args.file}`, { hints: ['sign it with `wasmctl sign`, or leave out -o json to inspect it unsigned'] })
+    }
     const wit = flags.wit && result.encoding === 'component' ? await (await import('../wasm/wit.js')).componentWitText(bytes) : undefined
     this.print(describeInspection(result, wit))
     const capabilities = flags.wit && result.encoding === 'component' ? await this.capabilityPreview(bytes) : undefined

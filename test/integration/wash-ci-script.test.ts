@@ -146,4 +146,16 @@ describe('a wash 0.43 CI script', () => {
     const error = JSON.parse(run.stderr.slice(run.stderr.indexOf('{')))
     expect(error).toMatchObject({ success: false, error: expect.stringContaining('ci/missing') })
   })
+
+  it('inspect -o json of an unsigned component fails as wash does, unless it asks for the WIT', async () => {
+    const unsigned = hello
+    const env = { HOME: path.join(root, 'home'), CI: 'true', NO_COLOR: '1' }
+    const run = await execa(process.execPath, [binRun, 'inspect', unsigned, '-o', 'json'], { reject: false, stdin: 'ignore', env })
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(JSON.parse(run.stderr.slice(run.stderr.indexOf('{')))).toMatchObject({ success: false, error: `No capabilities discovered in : ${unsigned}` })
+    const world = await execa(process.execPath, [binRun, 'inspect', unsigned, '--world', '-o', 'json'], { reject: false, stdin: 'ignore', env })
+    expect(world.exitCode, world.stderr).toBe(0)
+    expect(JSON.parse(world.stdout)).toMatchObject({ wit: expect.stringContaining('wasi:http/incoming-handler'), success: true })
+  })
 })
