@@ -1,8 +1,8 @@
 import { MessageChannel } from 'node:worker_threads'
 
+import { EmbeddedKeyValueBackend, handleKeyValueCall, KeyValueError } from '../capabilities/keyvalue/index.js'
 import { interrupted, WasmctlError } from '../errors.js'
 import { sendReply } from './channel.js'
-import { KeyValueStore } from './keyvalue-store.js'
 import type { LoadedComponent } from './load.js'
 import { unsatisfiedImports } from './pool.js'
 import type { FromWorker, WorkerSettings } from './protocol.js'
@@ -32,7 +32,7 @@ export async function runCommandComponent(component: LoadedComponent, options: R
   const { port1, port2 } = new MessageChannel()
   const signal = new SharedArrayBuffer(4)
   const wake = new Int32Array(signal)
-  const store = new KeyValueStore(options.keyvalueFile)
+  const keyvalue = EmbeddedKeyValueBackend.open(options.keyvalueFile)
   const settings: WorkerSettings = {
     mode: 'command',
     gluePath: component.transpiled.gluePath,
@@ -63,11 +63,14 @@ export async function runCommandComponent(component: LoadedComponent, options: R
         if (message.type === 'exit') exitCode = message.code
         else if (message.type === 'log') options.onLog?.(message.level, message.context, message.message)
         else if (message.type === 'call') {
-          try {
-            // Key-value answers are `{ ok }` or `{ err }` (the guest's wasi:keyvalue error value), as in server.ts.
-            sendReply(port1, wake, { id: message.id, ok: message.kind.startsWith('kv.') ? { ok: store.handle(message.kind, message.payload) } : undefined })
-          } catch (error) {
-            sendReply(port1, wake, { id: message.id, ok: { err: { tag: 'other', val: (error as Error).message } } })
+          // Key-value answers are `{ ok }` or `{ err }` (the guest's wasi:keyvalue error value), as in server.ts;
+          // a command gets no other host call.
+          if (!message.kind.startsWith('kv.')) sendReply(port1, wake, { id: message.id, ok: undefined })
+          else {
+            handleKeyValueCall(keyvalue, message.kind, message.payload).then(
+              (ok) => sendReply(port1, wake, { id: message.id, ok: { ok } }),
+              (error) => sendReply(port1, wake, { id: message.id, ok: { err: error instanceof KeyValueError ? error.toWit() : { tag: 'other', val: (error as Error).message } } }),
+            )
           }
         } else if (message.type === 'fatal') {
           reject(
@@ -86,6 +89,6 @@ export async function runCommandComponent(component: LoadedComponent, options: R
     })
   } finally {
     port1.close()
-    await store.flush()
+    await keyvalue.close()
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import { fsError, WasmctlError } from '../../errors.js'
 import { writeFileAtomic } from '../../files.js'
-import { type CasSnapshot, checkCounter, parseCounter, parseCursor, type SwapOutcome } from './types.js'
+import { type CasSnapshot, checkCounter, parseCounter, type SwapOutcome } from './types.js'
 
 /**
  * The embedded key-value store behind wasi:keyvalue: buckets of byte values in memory, written to
@@ -144,43 +144,6 @@ export class KeyValueStore {
     const next = checkCounter(key, parseCounter(key, this.get(bucket, key)) + BigInt(delta))
     this.set(bucket, key, Buffer.from(next.toString(), 'utf8'))
     return next
-  }
-
-  /** Serves a guest's key-value call synchronously (for hosts that cannot wait; async callers use handleKeyValueCall). */
-  handle(kind: string, payload: any): unknown {
-    switch (kind) {
-      case 'kv.open':
-        return undefined
-      case 'kv.get':
-        return this.get(payload.bucket, payload.key)
-      case 'kv.set':
-        return this.set(payload.bucket, payload.key, payload.value)
-      case 'kv.delete':
-        return this.delete(payload.bucket, payload.key)
-      case 'kv.exists':
-        return this.exists(payload.bucket, payload.key)
-      case 'kv.list': {
-        if (payload.cursor === undefined && payload.start !== undefined) return this.list(payload.bucket, payload.start)
-        const page = this.list(payload.bucket, Number(parseCursor(payload.cursor) ?? 0n))
-        return page.next === undefined ? { keys: page.keys } : { keys: page.keys, cursor: String(page.next) }
-      }
-      case 'kv.increment':
-        return this.increment(payload.bucket, payload.key, payload.delta)
-      case 'kv.casNew':
-        return this.casSnapshot(payload.bucket, payload.key)
-      case 'kv.swap':
-        return this.compareAndSwap(payload.bucket, payload.key, payload.expected, payload.value)
-      case 'kv.getMany':
-        return (payload.keys as string[]).map((key) => this.get(payload.bucket, key))
-      case 'kv.setMany':
-        for (const [key, value] of payload.keyValues as [string, Uint8Array][]) this.set(payload.bucket, key, value)
-        return undefined
-      case 'kv.deleteMany':
-        for (const key of payload.keys as string[]) this.delete(payload.bucket, key)
-        return undefined
-      default:
-        throw new Error(`unknown key-value operation ${kind}`)
-    }
   }
 
   private changed(): void {

@@ -39,9 +39,8 @@ export async function openKeyValueBackend(
 
 /**
  * Serves one guest key-value call (`kv.*`, as src/host/wasi/capabilities.ts sends them) on any
- * backend; KeyValueStore.handle answers the same calls with the same shapes. `kv.list` takes
- * `{bucket, cursor?}` and answers `{keys, cursor?}`, the cursor as decimal text (a Redis SCAN
- * cursor can pass 2^53); the older `{bucket, start}` form answers `{keys, next?}` with numbers.
+ * backend (the host's and a command's alike). `kv.list` takes `{bucket, cursor?}` and answers
+ * `{keys, cursor?}`, the cursor as decimal text (a Redis SCAN cursor can pass 2^53).
  * `kv.casNew` answers a CasSnapshot, `kv.swap` (`{bucket, key, expected, value}`) a SwapOutcome.
  * Throws KeyValueError for failures the guest should receive as a wasi:keyvalue `error`.
  */
@@ -58,10 +57,6 @@ export async function handleKeyValueCall(backend: KeyValueBackend, kind: string,
     case 'kv.exists':
       return backend.exists(payload.bucket, payload.key)
     case 'kv.list': {
-      if (payload.cursor === undefined && payload.start !== undefined) {
-        const page = await backend.listKeys(payload.bucket, payload.start ? BigInt(payload.start) : undefined)
-        return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, next: Number(page.cursor) }
-      }
       const page = await backend.listKeys(payload.bucket, parseCursor(payload.cursor))
       return page.cursor === undefined ? { keys: page.keys } : { keys: page.keys, cursor: page.cursor.toString() }
     }

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { KeyValueStore } from '../../../src/host/keyvalue-store.js'
+import { EmbeddedKeyValueBackend, handleKeyValueCall, KeyValueStore } from '../../../src/capabilities/keyvalue/index.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : Buffer.from(value).toString())
@@ -30,12 +30,12 @@ describe('KeyValueStore', () => {
     expect(second).toEqual({ keys: Array.from({ length: 500 }, (_, i) => `k${i + 1000}`) })
   })
 
-  it('serves the guest operations, batch ones included', () => {
-    const store = new KeyValueStore(undefined)
-    store.handle('kv.setMany', { bucket: 'x', keyValues: [['a', Buffer.from('1')], ['b', Buffer.from('2')]] })
-    store.handle('kv.deleteMany', { bucket: 'x', keys: ['a'] })
-    expect((store.handle('kv.getMany', { bucket: 'x', keys: ['a', 'b'] }) as (Uint8Array | undefined)[]).map(text)).toEqual([undefined, '2'])
-    expect(() => store.handle('kv.nope', {})).toThrow(/unknown key-value operation/)
+  it('serves the guest operations through the host\'s dispatch, batch ones included', async () => {
+    const backend = new EmbeddedKeyValueBackend(new KeyValueStore(undefined))
+    await handleKeyValueCall(backend, 'kv.setMany', { bucket: 'x', keyValues: [['a', Buffer.from('1')], ['b', Buffer.from('2')]] })
+    await handleKeyValueCall(backend, 'kv.deleteMany', { bucket: 'x', keys: ['a'] })
+    expect(((await handleKeyValueCall(backend, 'kv.getMany', { bucket: 'x', keys: ['a', 'b'] })) as (Uint8Array | undefined)[]).map(text)).toEqual([undefined, '2'])
+    await expect(handleKeyValueCall(backend, 'kv.nope', {})).rejects.toThrow(/unknown key-value operation/)
   })
 
   it('persists to its file (atomically, batched) and reloads after a restart', async () => {
