@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 
 import { fsError } from '../../errors.js'
 import { type ConfinedDir, ConfinedRoot, listFiles, removeContents, reopen, safeComponents, UnsafeNameError, walk } from './confined.js'
-import { type BlobstoreBackend, BlobstoreError, clampRange, type ContainerMetadata, type IncomingObject, ListedNames, type ObjectId, type ObjectMetadata, type ObjectNameStream } from './types.js'
+import { type BlobstoreBackend, BlobstoreError, clampRange, type ContainerMetadata, copyByStreaming, type IncomingObject, ListedNames, type ObjectId, type ObjectMetadata, type ObjectNameStream } from './types.js'
 
 const O = fsConstants
 /** Objects being written live under this name until they are renamed into place; never listed. */
@@ -285,10 +285,8 @@ export class FolderBlobstoreBackend implements BlobstoreBackend {
     })
   }
 
-  async copyObject(src: ObjectId, dest: ObjectId): Promise<void> {
-    await this.getContainer(dest.container)
-    const { stream } = await this.readObject(src.container, src.object, 0n, (1n << 64n) - 1n)
-    await this.writeObject(dest.container, dest.object, stream)
+  copyObject(src: ObjectId, dest: ObjectId): Promise<void> {
+    return copyByStreaming(this, src, dest)
   }
 
   async moveObject(src: ObjectId, dest: ObjectId): Promise<void> {

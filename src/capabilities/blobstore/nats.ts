@@ -5,7 +5,7 @@ import type { JetStreamClient } from '@nats-io/jetstream'
 
 import { configInvalid, configValue, reasonOf } from '../errors.js'
 import { connectNatsLink, type NatsLink, splitServers } from '../nats.js'
-import { type BlobstoreBackend, BlobstoreError, clampRange, type ContainerMetadata, type IncomingObject, ListedNames, type ObjectId, type ObjectMetadata, type ObjectNameStream } from './types.js'
+import { type BlobstoreBackend, BlobstoreError, clampRange, type ContainerMetadata, copyByStreaming, type IncomingObject, ListedNames, type ObjectId, type ObjectMetadata, type ObjectNameStream } from './types.js'
 
 /** wasmCloud's blobstore-nats provider defaults. */
 export const NATS_BLOBSTORE_DEFAULT_URI = 'nats://0.0.0.0:4222'
@@ -226,10 +226,8 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
     })
   }
 
-  async copyObject(src: ObjectId, dest: ObjectId): Promise<void> {
-    await this.getContainer(dest.container)
-    const { stream } = await this.readObject(src.container, src.object, 0n, (1n << 64n) - 1n)
-    await this.writeObject(dest.container, dest.object, stream)
+  copyObject(src: ObjectId, dest: ObjectId): Promise<void> {
+    return copyByStreaming(this, src, dest)
   }
 
   async moveObject(src: ObjectId, dest: ObjectId): Promise<void> {

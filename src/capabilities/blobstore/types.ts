@@ -135,3 +135,13 @@ export function clampRange(start: bigint, end: bigint, size: bigint): { start: b
   if (size === 0n || start >= size || end < start) return undefined
   return { start, end: end >= size ? size - 1n : end }
 }
+
+/**
+ * copy-object for a backend with no server-side copy: the whole source read as a stream into a
+ * write of the destination (which must be an existing container), never held in memory.
+ */
+export async function copyByStreaming(backend: BlobstoreBackend, src: ObjectId, dest: ObjectId): Promise<void> {
+  await backend.getContainer(dest.container)
+  const { stream } = await backend.readObject(src.container, src.object, 0n, (1n << 64n) - 1n)
+  await backend.writeObject(dest.container, dest.object, stream)
+}
