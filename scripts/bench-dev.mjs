@@ -17,7 +17,7 @@
 //
 // Needs dist/ (npm run build). Creates the project in a temporary folder, with its own key
 // directory, and removes both afterwards. Only 127.0.0.1 is contacted.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -26,6 +26,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 import { execa } from 'execa'
+
+import { treeRssMiB } from './lib/process.mjs'
 
 const { values: options } = parseArgs({
   options: {
@@ -68,27 +70,6 @@ const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
-/** The dev process and its descendants: sum of VmRSS (threads share the process's). */
-function treeRssMiB(pid) {
-  let kib = 0
-  const queue = [pid]
-  const seen = new Set()
-  while (queue.length > 0) {
-    const next = queue.shift()
-    if (seen.has(next)) continue
-    seen.add(next)
-    try {
-      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${next}/status`, 'utf8'))?.[1] ?? 0)
-      for (const task of readdirSync(`/proc/${next}/task`)) {
-        queue.push(...readFileSync(`/proc/${next}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number))
-      }
-    } catch {
-      // gone, or not Linux
-    }
-  }
-  return Math.round(kib / 1024)
 }
 
 let dev

@@ -8,13 +8,15 @@
 //
 // Usage: node scripts/bench-host-bodies.mjs [--uploads 24] [--mb 60] [--route echo|count] [--workers 2] [--json]
 //   (run `npm run build` first; the component is built once with componentize-js and cached under test/.cache/bench/.)
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+
+import { freePort, treeRssMiB } from './lib/process.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
@@ -56,28 +58,6 @@ async function streamComponent() {
   writeFileSync(`${output}.tmp`, component)
   renameSync(`${output}.tmp`, output)
   return output
-}
-
-async function freePort() {
-  const net = await import('node:net')
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resident memory of a process and all its descendants, in MiB. */
-function treeRssMiB(pid) {
-  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString().split(/\s+/).filter(Boolean)
-  let kib = 0
-  try {
-    kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-  } catch {
-    return 0
-  }
-  return kib / 1024 + children.reduce((sum, child) => sum + treeRssMiB(Number(child)), 0)
 }
 
 /** One upload of `size` bytes generated on the fly (the client holds 64 KiB); resolves with status and body. */

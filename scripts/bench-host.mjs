@@ -18,6 +18,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
+import { descendants, freePort, treeRssMiB } from './lib/process.mjs'
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const jco = path.join(root, 'node_modules', '.bin', 'jco')
 const { values: options } = parseArgs({
@@ -64,33 +66,6 @@ function tsHttpComponent() {
   mkdirSync(path.dirname(cached), { recursive: true })
   copyFileSync(path.join(scratch, 'bench-http', 'build', 'bench-http.wasm'), cached)
   return cached
-}
-
-async function freePort() {
-  const net = await import('node:net')
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resident memory of a process and all its descendants, in MiB. */
-function treeRssMiB(pid) {
-  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString().split(/\s+/).filter(Boolean)
-  let kib = 0
-  try {
-    kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-  } catch {
-    return 0
-  }
-  return kib / 1024 + children.reduce((sum, child) => sum + treeRssMiB(Number(child)), 0)
-}
-
-function descendants(pid) {
-  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString().split(/\s+/).filter(Boolean).map(Number)
-  return children.flatMap((child) => [child, ...descendants(child)])
 }
 
 /** Starts a server and measures the time until its first 200 response. */
