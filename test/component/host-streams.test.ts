@@ -7,24 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createHost, type Host, type HostEvent } from '../../src/host/index.js'
 import { repoRoot } from '../helpers/cli.js'
+import { generatedBodyHash, writeGeneratedBody } from '../helpers/http-load.js'
 import { streamHttpComponent } from '../fixtures/components/stream-http/component.js'
 
 // Bodies stream through wasi:io in both directions (issue 10 section 3), on a real
 // componentize-js component (test/fixtures/components/stream-http). Memory under big bodies is
 // measured by scripts/bench-host-bodies.mjs; these tests check the bytes.
 const cacheRoot = path.join(repoRoot, 'test', '.cache', 'host-cache')
-const BLOCK = 64 * 1024
 let host: Host
 const events: HostEvent[] = []
 let upstream: http.Server
 let upstreamUrl: string
-
-/** Block `index` of a test body: distinct per block, so lost, repeated or reordered blocks change the hash. */
-function block(index: number, size = BLOCK): Buffer {
-  const bytes = Buffer.alloc(size, index % 251)
-  for (let offset = 0; offset + 4 <= size; offset += 4096) bytes.writeUInt32BE(index, offset)
-  return bytes
-}
 
 /** Sends `size` bytes generated block by block (never held whole); returns the sent and received hashes. */
 function roundTrip(url: string, size: number): Promise<{ status: number; sent: string; received: string; receivedBytes: number; text: string }> {
@@ -43,29 +36,8 @@ function roundTrip(url: string, size: number): Promise<{ status: number; sent: s
       res.on('error', reject)
     })
     req.on('error', reject)
-    let index = 0
-    let written = 0
-    const write = () => {
-      while (written < size) {
-        const piece = block(index++, Math.min(BLOCK, size - written))
-        written += piece.length
-        sent.update(piece)
-        if (!req.write(piece)) return req.once('drain', write)
-      }
-      req.end()
-    }
-    write()
+    writeGeneratedBody(req, size, sent)
   })
-}
-
-function hashOfBlocks(size: number): string {
-  const hash = createHash('sha256')
-  for (let index = 0, written = 0; written < size; index++) {
-    const piece = block(index, Math.min(BLOCK, size - written))
-    hash.update(piece)
-    written += piece.length
-  }
-  return hash.digest('hex')
 }
 
 beforeAll(async () => {
@@ -74,18 +46,7 @@ beforeAll(async () => {
   upstream = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://upstream')
     if (url.pathname === '/blocks') {
-      const size = Number(url.searchParams.get('size'))
-      let index = 0
-      let written = 0
-      const write = () => {
-        while (written < size) {
-          const piece = block(index++, Math.min(BLOCK, size - written))
-          written += piece.length
-          if (!res.write(piece)) return res.once('drain', write)
-        }
-        res.end()
-      }
-      return write()
+      return writeGeneratedBody(res, Number(url.searchParams.get('size')))
     }
     const hash = createHash('sha256')
     let length = 0
@@ -135,7 +96,7 @@ describe('host body streaming', () => {
     const bytes = Buffer.from(await response.arrayBuffer())
     expect(response.status).toBe(200)
     expect(bytes.length).toBe(size)
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(hashOfBlocks(size))
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(generatedBodyHash(size))
   })
 
   it('streams a request body on as an outgoing request body', async () => {
