@@ -164,17 +164,25 @@ export async function sendOutgoing(request: OutgoingHttpRequest, defaultTimeoutM
     if (bodyAllowed) body = streamedBody.toWebStream()
     else streamedBody.consume({ chunk: (_bytes, written) => written(), end() {}, abort() {} })
   } else if (request.body.length > 0 && bodyAllowed) body = request.body
+  // The guest's first-byte (or connect) timeout bounds the wait for the headers only, and never
+  // beyond the host's own limit; the whole exchange, body included, ends at the host's limit.
+  const firstByte = new AbortController()
+  const firstByteTimer = setTimeout(
+    () => firstByte.abort(new DOMException('no response headers in time', 'TimeoutError')),
+    Math.min(request.firstByteTimeoutMs ?? request.connectTimeoutMs ?? defaultTimeoutMs, defaultTimeoutMs),
+  )
   try {
     const response = await fetch(request.url, {
       method: request.method,
       headers,
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(request.firstByteTimeoutMs ?? request.connectTimeoutMs ?? defaultTimeoutMs),
+      signal: AbortSignal.any([firstByte.signal, AbortSignal.timeout(defaultTimeoutMs)]),
       // Required by fetch for a streamed request body.
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
       ...(dispatcher ? { dispatcher } : {}),
     } as RequestInit)
+    clearTimeout(firstByteTimer)
     const encoder = new TextEncoder()
     const responseHeaders: HeaderList = []
     response.headers.forEach((value, name) => {
@@ -192,6 +200,8 @@ export async function sendOutgoing(request: OutgoingHttpRequest, defaultTimeoutM
     return { ok: { status: response.status, headers: responseHeaders, body: new Uint8Array(await response.arrayBuffer()) } }
   } catch (error) {
     return { err: toErrorCode(error) }
+  } finally {
+    clearTimeout(firstByteTimer)
   }
 }
 

@@ -562,9 +562,22 @@ export class WorkerPool {
         this.finish(slot, message.type === 'response' ? { response: message.response } : { failure: message.message })
         break
       case 'call': {
+        // A call answered after its request ended (timed out, worker replaced) must not open streams
+        // nobody will read or end: they would hold a file or socket and body budget for good.
+        const job = slot.job
+        const current = () => !slot.gone && slot.job === job
         const streams: CallStreams = {
-          openInbound: (source) => slot.openInbound(source, this.options.budget, true),
-          outbound: (stream) => slot.outboundBody(stream, this.options.budget),
+          openInbound: (source) => {
+            if (current()) return slot.openInbound(source, this.options.budget, true)
+            source.destroy()
+            return -1
+          },
+          outbound: (stream) => {
+            if (current()) return slot.outboundBody(stream, this.options.budget)
+            const ended = new OutboundBody(() => {}, this.options.budget)
+            ended.abort('the request ended')
+            return ended
+          },
         }
         this.options.onCall(message.kind, message.payload, streams).then(
           (ok) => slot.send({ id: message.id, ok }),

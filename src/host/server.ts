@@ -263,7 +263,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     const linked = link === undefined || link === 'default' ? opened : onLink(opened, link)
     if (kind.startsWith('kv.')) return keyValueCall(linked, kind, payload, component)
     if (kind.startsWith('blob.') || kind.startsWith('secret.')) return handleBlobCall(kind, payload, streams, linked)
-    if (kind.startsWith('msg.')) return messagingCall(linked, kind, payload as BrokerMessage & { timeoutMs?: number }, component)
+    if (kind.startsWith('msg.')) return messagingCall(linked, kind, payload as BrokerMessage & { timeoutMs?: number }, component, timeoutMs)
     if (kind === 'http.fetch') {
       const request = payload as OutgoingHttpRequest
       let url: URL
@@ -308,11 +308,12 @@ export async function createHost(options: HostOptions): Promise<Host> {
   }
 
   /** wasmcloud:messaging/consumer: failures are the `err` string. */
-  async function messagingCall(opened: OpenCapabilities, kind: string, payload: BrokerMessage & { timeoutMs?: number }, component: string): Promise<unknown> {
+  async function messagingCall(opened: OpenCapabilities, kind: string, payload: BrokerMessage & { timeoutMs?: number }, component: string, limitMs: number): Promise<unknown> {
     if (!opened.consumer) return { err: 'wasmcloud:messaging/consumer is not bound: pass --link wasmcloud:messaging=nats://HOST:PORT' }
     try {
       if (kind === 'msg.request') {
-        const reply = await opened.consumer.request(payload.subject, payload.body, Math.max(1, Number(payload.timeoutMs ?? 0)))
+        // The guest's timeout, within the host's own limit: a request never outlives the one that made it.
+        const reply = await opened.consumer.request(payload.subject, payload.body, Math.min(limitMs, Math.max(1, Number(payload.timeoutMs ?? 0))))
         return { ok: { subject: reply.subject, body: reply.body, ...(reply.replyTo ? { replyTo: reply.replyTo } : {}) } }
       }
       if (kind === 'msg.publish') {

@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -92,5 +94,36 @@ describe('outgoing HTTPS with --tls-ca-path and --connect-to', () => {
     const missing = path.join(dir, 'missing.pem')
     await expect(createOutgoingDispatcher({ tlsCaPaths: [missing] })).rejects.toSatisfy((error: unknown) => error instanceof WasmctlError && error.code === 'INPUT_INVALID' && error.message.includes(`${missing}: no such file`))
     await expect(createOutgoingDispatcher({ tlsCaPaths: [notPem] })).rejects.toSatisfy((error: unknown) => error instanceof WasmctlError && error.message.includes('not a PEM certificate file'))
+  })
+})
+
+describe('outgoing request deadlines', () => {
+  it('a guest\'s first-byte timeout never outlasts the host\'s limit, and bounds the headers only, not a slow body', async () => {
+    const slow = http.createServer((req, res) => {
+      if (req.url === '/silent') return void setTimeout(() => res.end('too late'), 3000).unref()
+      // Headers at once, then the body over about 0.6 s.
+      res.writeHead(200)
+      let left = 6
+      const tick = setInterval(() => {
+        res.write('x'.repeat(10))
+        if (--left === 0) {
+          clearInterval(tick)
+          res.end()
+        }
+      }, 100)
+    })
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`
+    try {
+      // Asked for an hour: the host's 300 ms limit wins, so the silent server's late answer is never read.
+      const capped = await sendOutgoing({ method: 'GET', url: `${base}/silent`, headers: [], body: new Uint8Array(), firstByteTimeoutMs: 3_600_000 }, 300)
+      expect(capped).toEqual({ err: { tag: 'HTTP-response-timeout' } })
+      // 200 ms to the first byte is met; the body taking longer than that still arrives whole.
+      const whole = await sendOutgoing({ method: 'GET', url: `${base}/slow`, headers: [], body: new Uint8Array(), firstByteTimeoutMs: 200 }, 5000)
+      expect('ok' in whole && new TextDecoder().decode(whole.ok.body as Uint8Array)).toBe('x'.repeat(60))
+    } finally {
+      slow.closeAllConnections()
+      slow.close()
+    }
   })
 })
