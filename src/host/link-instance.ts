@@ -2,7 +2,7 @@ import { ComponentInstance, type Glue } from './instance.js'
 import type { ChainMember, MemberLink } from './link.js'
 import { activeLinks, busVersionOf, createBus, DEFAULT_LINK, hasCapabilityLink, LinkSelection } from './wasi/bus.js'
 import { createConfig } from './wasi/capabilities.js'
-import { type ImportObject, PROVIDED_INTERFACES } from './wasi/imports.js'
+import { type ImportObject, PROVIDED_INTERFACES, withoutHostGrants } from './wasi/imports.js'
 import type { WasmModule } from './wasm-api.js'
 
 /** The linked component a call is running in (undefined: the entry), for attributing its logs. */
@@ -41,15 +41,7 @@ export class LinkedInstance {
         own['wasi:config/store'] = config.store
         own['wasi:config/runtime'] = config.runtime
       }
-      if (!member.entry) {
-        // The host's grants (--dir, --env, --config, command arguments) are the entry's: a linked
-        // component sees no host directory and no variable, whatever it asks (fixed per member, so a
-        // re-instantiation cannot pick up another member's).
-        own['wasi:filesystem/preopens'] = { getDirectories: () => [] }
-        own['wasi:cli/environment'] = { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined }
-        if (!member.outgoingHttp) selection.outgoingHttpDenied = true
-        selection.secretsDenied = true
-      }
+      if (!member.entry) Object.assign(own, withoutHostGrants(hostImports, member.name, { outgoingHttp: member.outgoingHttp === true }))
       const imports = new Proxy(hostImports, {
         get: (target, key) => {
           if (typeof key !== 'string') return Reflect.get(target, key)

@@ -41,10 +41,6 @@ export function busVersionOf(modules: Iterable<WasmModule>): BusVersion | undefi
 export class LinkSelection {
   private readonly selected = new Map<string, string>()
   private version?: BusVersion
-  /** A linked component without outgoing HTTP of its own (link-instance.ts): its requests are denied. */
-  outgoingHttpDenied = false
-  /** A linked component (link-instance.ts): the host's wasmcloud:secrets are the entry's, so it finds none. */
-  secretsDenied = false
 
   /**
    * @param component the component's name, for error messages

@@ -38,6 +38,36 @@ export function hostLinkSelection(component: string, detectVersion: () => BusVer
 
 export type ImportObject = Record<string, Record<string, unknown>>
 
+/**
+ * The imports that replace the host's for a linked component (not the entry): the host's grants
+ * (--dir, --env, command arguments, wasmcloud:secrets, and outgoing HTTP unless `outgoingHttp`)
+ * are the entry's, so it sees no host directory, variable or secret, and its outgoing requests
+ * are denied. Fixed per component, so no call or re-instantiation can pick up the entry's.
+ */
+export function withoutHostGrants(imports: ImportObject, component: string, options: { outgoingHttp: boolean }): Record<string, Record<string, unknown>> {
+  const secrets = imports['wasmcloud:secrets/store']
+  const http = imports['wasi:http/types'] as { FutureIncomingResponse: new (start: () => unknown) => { begin(): void } }
+  const log = imports['wasi:logging/logging'].log as (level: string, context: string, message: string) => void
+  return {
+    'wasi:filesystem/preopens': { getDirectories: () => [] },
+    'wasi:cli/environment': { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined },
+    // As if no secret were declared (the resource class stays the host's).
+    'wasmcloud:secrets/store': { Secret: secrets.Secret, get: () => { throw { tag: 'not-found' } } },
+    ...(options.outgoingHttp
+      ? {}
+      : {
+          'wasi:http/outgoing-handler': {
+            handle: () => {
+              log('warn', '', `outgoing HTTP denied: ${component} is a linked component, and the host's network grants (--allow-http) are the entry's; a manifest link from it to wasmCloud's http-client provider grants it`)
+              const denied = new http.FutureIncomingResponse(() => ({ err: { tag: 'HTTP-request-denied' } }))
+              denied.begin()
+              return denied
+            },
+          },
+        }),
+  }
+}
+
 export function createImports(settings: ImportSettings): ImportObject {
   const links = settings.links ?? hostLinkSelection('the component')
   // A capability call goes to the link the running component selected (wasmcloud:bus) for its
@@ -45,8 +75,6 @@ export function createImports(settings: ImportSettings): ImportObject {
   // that names its link already (a bucket remembers the link it was opened on) keeps it.
   const call: HostCall = (kind, payload) => {
     const selection = activeLinks.selection ?? links
-    // The host's secrets are the entry's: a linked component finds none (as if not declared).
-    if (selection.secretsDenied && kind.startsWith('secret.')) return { err: { tag: 'not-found' } }
     if (selection.changed && (payload as { link?: string }).link === undefined) {
       const iface = interfaceOfCall(kind)
       const link = iface === undefined ? DEFAULT_LINK : capabilityLinkFor(selection, iface)
@@ -57,10 +85,6 @@ export function createImports(settings: ImportSettings): ImportObject {
   }
   const outgoingHttp = () => {
     const selection = activeLinks.selection ?? links
-    if (selection.outgoingHttpDenied) {
-      settings.log('warn', '', `outgoing HTTP denied: ${selection.component} is a linked component, and the host's network grants (--allow-http) are the entry's; a manifest link from it to wasmCloud's http-client provider grants it`)
-      return undefined
-    }
     if (selection.changed) {
       const link = capabilityLinkFor(selection, 'wasi:http/outgoing-handler')
       if (link instanceof Error) throw link

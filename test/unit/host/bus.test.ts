@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { CallTargetInterface, createBus, interfaceOfCall, LinkSelection, setCapabilityLinks } from '../../../src/host/wasi/bus.js'
-import { createImports, hostLinkSelection } from '../../../src/host/wasi/imports.js'
+import { createImports, hostLinkSelection, withoutHostGrants } from '../../../src/host/wasi/imports.js'
 import { unprovidedImports } from '../../../src/host/load.js'
 
 // wasmcloud:bus/lattice link selection, as wasmCloud's host keeps it per invocation.
@@ -134,63 +134,62 @@ function capabilityImports() {
   return { imports, calls, select }
 }
 
-describe('outgoing HTTP of a linked component', () => {
-  it('is denied (HTTP-request-denied, with a warning naming the component) when the component has no grant of its own', () => {
+describe('imports of a linked component (withoutHostGrants)', () => {
+  function hostImports() {
     const logged: string[] = []
     const sent: string[] = []
-    const links = hostLinkSelection('callee', () => 1)
+    const calls: string[] = []
     const imports = createImports({
-      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
+      cli: () => ({ env: { API_TOKEN: 'host-variable' }, args: ['entry'], stdout: { write() {} }, stderr: { write() {} } }),
       preopens: [],
       config: {},
-      outgoingHttp: () => ({
-        send: (request: { url: string }) => {
-          sent.push(request.url)
-          return { ready: () => true, take: () => ({ err: { tag: 'internal-error' } }), pollSource: { ready: () => true, waitsOnHost: true } }
-        },
-      }) as never,
-      call: () => ({ ok: undefined }),
-      log: (level, _context, message) => logged.push(`${level} ${message}`),
-      links,
-    })
-    const types = imports['wasi:http/types'] as { Fields: new () => unknown; OutgoingRequest: new (fields: unknown) => { setAuthority(a: string): void } }
-    const handler = imports['wasi:http/outgoing-handler'] as { handle(request: unknown): { get(): { val?: { tag: string; val?: unknown } } } }
-    const send = () => {
-      const request = new types.OutgoingRequest(new types.Fields())
-      request.setAuthority('example.com')
-      return handler.handle(request).get().val
-    }
-    // The entry (no denial): the request reaches the host.
-    expect(send()).toEqual({ tag: 'err', val: { tag: 'internal-error' } })
-    expect(sent).toHaveLength(1)
-    links.outgoingHttpDenied = true
-    expect(send()).toEqual({ tag: 'err', val: { tag: 'HTTP-request-denied' } })
-    expect(sent).toHaveLength(1)
-    expect(logged.join('\n')).toMatch(/^warn outgoing HTTP denied: callee is a linked component/m)
-  })
-})
-
-describe('wasmcloud:secrets of a linked component', () => {
-  it('finds none of the host\'s secrets (they are the entry\'s); the call never reaches the host', () => {
-    const kinds: string[] = []
-    const links = hostLinkSelection('callee', () => 1)
-    const imports = createImports({
-      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
-      preopens: [],
-      config: {},
-      outgoingHttp: () => undefined,
+      outgoingHttp: () =>
+        ({
+          send: (request: { url: string }) => {
+            sent.push(request.url)
+            return { ready: () => true, take: () => ({ err: { tag: 'internal-error' } }), pollSource: { ready: () => true, waitsOnHost: true } }
+          },
+        }) as never,
       call: (kind) => {
-        kinds.push(kind)
+        calls.push(kind)
         return { ok: undefined }
       },
-      log: () => {},
-      links,
+      log: (level, _context, message) => logged.push(`${level} ${message}`),
     })
-    const store = imports['wasmcloud:secrets/store'] as { get(key: string): unknown }
-    expect(store.get('api-key')).toBeDefined()
-    expect(kinds).toEqual(['secret.get'])
-    links.secretsDenied = true
-    expect(thrown(() => store.get('api-key'))).toEqual({ tag: 'not-found' })
-    expect(kinds).toEqual(['secret.get'])
+    return { imports, logged, sent, calls }
+  }
+  const request = (imports: Record<string, any>) => {
+    const outgoing = new imports['wasi:http/types'].OutgoingRequest(new imports['wasi:http/types'].Fields())
+    outgoing.setAuthority('example.com')
+    return outgoing
+  }
+
+  it('sees no host variable, directory or secret, and its outgoing requests are denied with a warning naming it', () => {
+    const { imports, logged, sent, calls } = hostImports()
+    // The entry's imports reach the host.
+    expect(imports['wasi:cli/environment'].getEnvironment()).toEqual([['API_TOKEN', 'host-variable']])
+    expect((imports['wasi:http/outgoing-handler'] as any).handle(request(imports)).get().val).toEqual({ tag: 'err', val: { tag: 'internal-error' } })
+    expect((imports['wasmcloud:secrets/store'] as any).get('api-key')).toBeDefined()
+    expect(sent).toHaveLength(1)
+    expect(calls).toEqual(['secret.get'])
+
+    const linked: Record<string, any> = { ...imports, ...withoutHostGrants(imports, 'callee', { outgoingHttp: false }) }
+    expect(linked['wasi:cli/environment'].getEnvironment()).toEqual([])
+    expect(linked['wasi:cli/environment'].getArguments()).toEqual([])
+    expect(linked['wasi:filesystem/preopens'].getDirectories()).toEqual([])
+    expect(thrown(() => linked['wasmcloud:secrets/store'].get('api-key'))).toEqual({ tag: 'not-found' })
+    expect(linked['wasi:http/outgoing-handler'].handle(request(linked)).get().val).toEqual({ tag: 'err', val: { tag: 'HTTP-request-denied' } })
+    // Nothing reached the host.
+    expect(sent).toHaveLength(1)
+    expect(calls).toEqual(['secret.get'])
+    expect(logged.join('\n')).toMatch(/^warn outgoing HTTP denied: callee is a linked component/m)
+  })
+
+  it('keeps the host\'s outgoing HTTP (within its allow-list) when the component was granted it', () => {
+    const { imports, sent } = hostImports()
+    const granted = withoutHostGrants(imports, 'client', { outgoingHttp: true })
+    expect(granted['wasi:http/outgoing-handler']).toBeUndefined()
+    expect(Object.keys(granted).sort()).toEqual(['wasi:cli/environment', 'wasi:filesystem/preopens', 'wasmcloud:secrets/store'])
+    expect(sent).toEqual([])
   })
 })
