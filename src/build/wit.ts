@@ -1,5 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { unversioned } from '../wasm/world.js'
+
+export { unversioned }
 
 /**
  * The exports a project's WIT world promises, so `build` can check the artifact really exports
@@ -26,10 +29,6 @@ interface WorldDecl {
   root: boolean
 }
 
-/** Strips `@version` from a WIT name: `wasi:http/types@0.2.0` → `wasi:http/types`. */
-export function unversioned(name: string): string {
-  return name.replace(/@[^/@]*$/, '')
-}
 
 export function stripComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ')

@@ -3,6 +3,7 @@ import { type BlobstoreBackend, openBlobstoreBackend, type OpenBlobstoreOptions 
 import { type CasSnapshot, KeyValueError, type KeyPage, type KeyValueBackend, openKeyValueBackend, type OpenKeyValueOptions } from './keyvalue/index.js'
 import { type MessagingBackend, openMessagingBackend } from './messaging/index.js'
 import { type SecretSpec, SecretStore } from './secrets/index.js'
+import { unversioned } from '../wasm/world.js'
 
 export * from './binding.js'
 export { handleKeyValueCall, KeyValueError, type KeyValueBackend, openKeyValueBackend } from './keyvalue/index.js'
@@ -85,7 +86,7 @@ export async function openCapabilities(resolved: ResolvedBindings, options: Open
   const linkNames: Record<string, string[]> = {}
   for (const { binding } of namedLinks) {
     for (const iface of binding.interfaces) {
-      const names = (linkNames[iface.replace(/@.*$/, '')] ??= [])
+      const names = (linkNames[unversioned(iface)] ??= [])
       if (!names.includes(binding.linkName)) names.push(binding.linkName)
     }
   }

@@ -4,6 +4,7 @@ import { activeLinks, busVersionOf, createBus, DEFAULT_LINK, hasCapabilityLink, 
 import { createConfig } from './wasi/capabilities.js'
 import { type ImportObject, PROVIDED_INTERFACES, withoutHostGrants } from './wasi/imports.js'
 import type { WasmModule } from './wasm-api.js'
+import { unversioned } from '../wasm/world.js'
 
 /** The linked component a call is running in (undefined: the entry), for attributing its logs. */
 export const linkedCall: { component?: string } = {}
@@ -45,7 +46,7 @@ export class LinkedInstance {
       const imports = new Proxy(hostImports, {
         get: (target, key) => {
           if (typeof key !== 'string') return Reflect.get(target, key)
-          return own[key.replace(/@.*$/, '')] ?? Reflect.get(target, key)
+          return own[unversioned(key)] ?? Reflect.get(target, key)
         },
       })
       selections.push(selection)
@@ -153,7 +154,7 @@ function linkedInterface(
 }
 
 function exportedInterface(name: string, exports: Record<string, any>, exportName: string): Record<string, unknown> {
-  const exported = exports[exportName] ?? exports[Object.keys(exports).find((key) => key.replace(/@.*$/, '') === name) ?? '']
+  const exported = exports[exportName] ?? exports[Object.keys(exports).find((key) => unversioned(key) === name) ?? '']
   if (!exported || typeof exported !== 'object') throw new Error(`linked interface ${exportName}: the exporting component's glue does not expose it`)
   const resources = Object.entries(exported)
     .filter(([, value]) => typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value)))

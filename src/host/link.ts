@@ -2,7 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { WasmctlError } from '../errors.js'
-import { componentWorld } from '../wasm/world.js'
+import { componentWorld, unversioned } from '../wasm/world.js'
 import { type ComponentInput, componentName, type LoadedComponent, loadComponent, type TrustSettings } from './load.js'
 import type { WasmModule } from './wasm-api.js'
 
@@ -93,7 +93,6 @@ const HTTP_ENTRY = /^(wasi:http\/incoming-handler@0\.2\.|wasmcloud:messaging\/ha
 const COMMAND_ENTRY = /^wasi:cli\/run@0\.2\./
 const INTERFACE_NAME = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/
 
-const unversioned = (name: string) => name.replace(/@.*$/, '')
 const versionOf = (name: string) => /@(.+)$/.exec(name)?.[1]
 
 /**

@@ -4,7 +4,7 @@ import { assertTrusted } from '../claims/index.js'
 import { WasmctlError } from '../errors.js'
 import { readWasmFile } from '../wasm/read.js'
 import type { ChainMember } from './link.js'
-import { componentWorld } from '../wasm/world.js'
+import { componentWorld, unversioned } from '../wasm/world.js'
 import { unsatisfiedImports } from './pool.js'
 import { sha256Hex } from '../input.js'
 import { compileCoreModules, type TranspiledComponent, transpileCached } from './transpile.js'
@@ -86,8 +86,7 @@ export function unprovidedImports(imports: string[]): string[] {
     const match = /^([^/@]+)\/([^@]+)(?:@(.+))?$/.exec(name)
     if (!match) return true
     const [, pkg, , version] = match
-    const unversioned = name.replace(/@.*$/, '')
-    if (!PROVIDED_INTERFACES.has(unversioned)) return true
+    if (!PROVIDED_INTERFACES.has(unversioned(name))) return true
     return version !== undefined && !(SUPPORTED_VERSIONS[pkg] ?? WASI_02).test(version)
   })
 }

@@ -7,7 +7,7 @@ import { WasmctlError } from '../errors.js'
 import { type LoadedManifest, readManifestFile, validateLoaded } from '../manifest/io.js'
 import { type Component, type ConfigProperty, DEFAULT_LINK_NAME, isScalerType, type LinkProperty, type Manifest, type SecretProperty } from '../manifest/model.js'
 import { providerKindOfImage } from '../manifest/providers.js'
-import { componentWorld } from '../wasm/world.js'
+import { componentWorld, unversioned } from '../wasm/world.js'
 import type { BindingDescription } from './bind.js'
 import type { LinkRule, MemberGrants } from './link.js'
 import type { ComponentInput } from './load.js'
@@ -386,7 +386,6 @@ function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))]
 }
 
-const unversioned = (name: string) => name.replace(/@.*$/, '')
 
 const ENTRY_EXPORT = [/^wasi:http\/incoming-handler@/, /^wasmcloud:messaging\/handler@/, /^wasi:cli\/run@/]
 

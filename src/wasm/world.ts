@@ -8,6 +8,11 @@ import { ByteReader, invalidWasm, readPreamble, SectionId, sections } from './bi
  * WebAssembly engine. Nested components and core modules are skipped: only the outer component's
  * interface is the world.
  */
+/** Strips `@version` from a WIT name: `wasi:http/types@0.2.0` → `wasi:http/types`. */
+export function unversioned(name: string): string {
+  return name.replace(/@[^/@]*$/, '')
+}
+
 export interface ComponentWorld {
   imports: string[]
   exports: string[]

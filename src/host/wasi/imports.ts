@@ -8,6 +8,7 @@ import { createHttp, type OutgoingHttp } from './http.js'
 import { createIdentity } from './identity.js'
 import { io } from './io.js'
 import { sockets } from './sockets.js'
+import { unversioned } from '../../wasm/world.js'
 
 /**
  * The import object a transpiled component is instantiated with: one provider per WIT interface,
@@ -208,7 +209,7 @@ export function trackMissingImports(imports: ImportObject): { imports: ImportObj
   const tracked = new Proxy(imports, {
     get(target, key) {
       if (typeof key !== 'string') return Reflect.get(target, key)
-      const name = key.replace(/@.*$/, '')
+      const name = unversioned(key)
       const provider = target[name]
       if (provider) return wrapInterface(name, provider)
       return new Proxy({}, { get: (_, member) => (typeof member === 'string' ? placeholder(`${name}#${member}`) : undefined) })
