@@ -47,7 +47,7 @@ export default class Up extends BaseCommand {
     link: many(
       'Bind an interface for this run (INTERFACE=TARGET, repeatable): TARGET is embedded, redis://HOST:PORT/DB, nats://HOST:PORT[?bucket=B&subscriptions=S], file:///DIR, or a wasmCloud provider image. E.g. --link wasi:keyvalue=redis://127.0.0.1:6379/0. Replaces the project binding.',
     ),
-    'link-name': many('Which linked component satisfies an interface several of them export (INTERFACE=COMPONENT, COMPONENT being the file name without .wasm), e.g. --link-name wasmcloud:example/receiver=callee.'),
+    'link-component': many('Which linked component satisfies an interface several of them export (INTERFACE=COMPONENT, COMPONENT being the file name without .wasm), e.g. --link-component wasmcloud:example/receiver=callee.'),
     'link-config': many('Link config for a bound interface (INTERFACE:KEY=VALUE, repeatable; ${env:NAME} reads an environment variable), e.g. --link-config wasi:keyvalue:bucket=counts.'),
     secret: many('A wasmcloud:secrets value for the component (NAME=env:VARIABLE or NAME=file:PATH, repeatable); the value never goes on the command line.'),
     'require-signed': Flags.boolean({ description: 'Refuse components without valid signed claims.' }),
@@ -77,7 +77,7 @@ export default class Up extends BaseCommand {
     const { exitCode } = await runUp({
       input: named,
       linked,
-      linkNames: flags['link-name'],
+      linkNames: flags['link-component'],
       args: commandArgs,
       // Every registry image (linked ones and a manifest's included) is verified before anything is pulled.
       verifyKey: flags['verify-key'] || undefined,

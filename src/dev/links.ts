@@ -13,7 +13,7 @@ import { componentWorld } from '../wasm/world.js'
  * overrides. The rule for what counts as a linked file is `up`'s (projectComponentLinks).
  */
 export interface DevLinkedComponent {
-  /** The file name without `.wasm` (what logs and `--link-name` call it). */
+  /** The file name without `.wasm` (what logs and `--link-component` call it). */
   name: string
   /** Absolute path. */
   file: string

@@ -182,7 +182,7 @@ function rulesFor(checked: CheckedRule[], importer: number, iface: string, world
 }
 
 /**
- * Decides which export satisfies which import. `picks` (from --link-name INTERFACE=COMPONENT)
+ * Decides which export satisfies which import. `picks` (from --link-component INTERFACE=COMPONENT)
  * names the exporter when two components export the same interface; `rules` (a manifest's link
  * traits) name the exporter per importer and link name. A pick beats a rule for the default link
  * (the command line overrides the manifest). An import that rules cover has exactly the links
@@ -190,6 +190,7 @@ function rulesFor(checked: CheckedRule[], importer: number, iface: string, world
  */
 export function planLinks(worlds: LinkWorld[], picks: Record<string, string> = {}, rules: LinkRule[] = []): LinkPlan {
   const entry = findEntry(worlds)
+  checkPicks(worlds, picks)
   const checked = checkRules(worlds, rules)
   const named = worlds.map(() => new Map<string, Map<string, PlannedLink>>())
   const links = worlds.map((world, importer) => {
@@ -214,7 +215,7 @@ export function planLinks(worlds: LinkWorld[], picks: Record<string, string> = {
       if (pick !== undefined) {
         const byName = exporters.find((candidate) => worlds[candidate.index].name === pick)
         if (!byName) {
-          throw new WasmctlError('HOST_LINK_INVALID', `--link-name ${unversioned(name)}=${pick}: no component named ${pick} exports ${name}`, {
+          throw new WasmctlError('HOST_LINK_INVALID', `--link-component ${unversioned(name)}=${pick}: no component named ${pick} exports ${name}`, {
             hints: [exporters.length > 0 ? `components exporting it: ${exporters.map((candidate) => worlds[candidate.index].name).join(', ')}` : `no linked component exports ${name}`],
           })
         }
@@ -224,8 +225,8 @@ export function planLinks(worlds: LinkWorld[], picks: Record<string, string> = {
         if (rule) chosen = resolveTarget(rule.target, `link ${rule.text}`)
       } else if (exporters.length > 1) {
         const names = exporters.map((candidate) => worlds[candidate.index].name)
-        throw new WasmctlError('HOST_LINK_AMBIGUOUS', `${world.name} imports ${name}, which ${names.join(' and ')} all export`, {
-          hints: [`pick one: --link-name ${unversioned(name)}=${names[0]}`],
+        throw new WasmctlError('HOST_LINK_AMBIGUOUS', `${world.name} imports ${name}, which ${names.join(' and ')} ${names.length === 2 ? 'both' : 'all'} export`, {
+          hints: [`pick one: --link-component ${unversioned(name)}=${names[0]}`],
           details: { interface: name, importer: world.name, exporters: names },
         })
       } else {
@@ -240,7 +241,7 @@ export function planLinks(worlds: LinkWorld[], picks: Record<string, string> = {
   })
   const order = dependencyOrder(worlds, links, named, entry)
   // A component offering nothing any other imports is a mistake (often arguments meant for after `--`);
-  // one a --link-name or a rule passed over simply stays out of the chain.
+  // one a --link-component or a rule passed over simply stays out of the chain.
   const offers = (index: number) => worlds.some((other, importer) => importer !== index && other.imports.some((name) => worlds[index].exports.some((exported) => satisfies(exported, name))))
   const unused = worlds.map((_, index) => index).filter((index) => !order.includes(index) && !offers(index))
   if (unused.length > 0) {
@@ -262,7 +263,7 @@ function findEntry(worlds: LinkWorld[]): number {
     })
   }
   const names = candidates.map((index) => worlds[index].name)
-  throw new WasmctlError('HOST_LINK_INVALID', `${names.join(' and ')} all export ${http.length > 0 ? 'a request handler (wasi:http/incoming-handler or wasmcloud:messaging/handler)' : 'wasi:cli/run'}: only one linked component may be the entry`, {
+  throw new WasmctlError('HOST_LINK_INVALID', `${names.join(' and ')} ${names.length === 2 ? 'both' : 'all'} export ${http.length > 0 ? 'a request handler (wasi:http/incoming-handler or wasmcloud:messaging/handler)' : 'wasi:cli/run'}: only one linked component may be the entry`, {
     hints: ['serve them separately (one `wasmctl up` each), or link only one entry with the components it imports'],
   })
 }
@@ -298,6 +299,12 @@ function readWorld(source: ComponentInput): LinkWorld {
   try {
     world = componentWorld(source.bytes)
   } catch (error) {
+    // A damaged wasm file is reported as any damaged wasm file is (WASM_INVALID, naming it); only
+    // a file that is not wasm at all is likely an argument meant for after `--`.
+    const isWasm = source.bytes.length >= 4 && source.bytes[0] === 0 && source.bytes[1] === 0x61 && source.bytes[2] === 0x73 && source.bytes[3] === 0x6d
+    if (isWasm && error instanceof WasmctlError && error.code === 'WASM_INVALID') {
+      throw new WasmctlError('WASM_INVALID', `${source.origin}: ${error.message}`, { hints: error.hints })
+    }
     throw new WasmctlError('HOST_LINK_INVALID', `${source.origin} is not a WebAssembly component: ${error instanceof Error ? error.message : String(error)}`, {
       hints: ['every file before `--` is a component to link; arguments for a command component go after `--`'],
     })
@@ -355,14 +362,32 @@ export async function loadLinkedComponents(
   return { ...entry, imports: [...hostImports], chain, loadMs: loaded.reduce((sum, component) => sum + component.loadMs, 0) }
 }
 
-/** `--link-name INTERFACE=COMPONENT` values as picks for planLinks. */
+/** A pick must name a component that is there and an interface one of them imports: a typo is an error, not silently nothing. */
+function checkPicks(worlds: LinkWorld[], picks: Record<string, string>): void {
+  for (const [iface, component] of Object.entries(picks)) {
+    const importers = worlds.filter((world) => world.imports.some((name) => unversioned(name) === iface))
+    const problem =
+      importers.length === 0
+        ? `no linked component imports ${iface}`
+        : !worlds.some((world) => world.name === component)
+          ? `no linked component is named ${component}`
+          : undefined
+    if (problem) {
+      throw new WasmctlError('INPUT_INVALID', `link ${iface}=${component} (--link-component, or a [[dev.overrides.imports]] entry): ${problem}`, {
+        hints: [`the components: ${worlds.map((world) => `${world.name} (exports ${world.exports.map(unversioned).join(', ') || 'nothing'})`).join('; ')}`],
+      })
+    }
+  }
+}
+
+/** `--link-component INTERFACE=COMPONENT` values as picks for planLinks. */
 export function parseLinkNames(values: string[]): Record<string, string> {
   const picks: Record<string, string> = {}
   for (const value of values) {
     const at = value.lastIndexOf('=')
     if (at <= 0 || at === value.length - 1) {
-      throw new WasmctlError('INPUT_INVALID', `--link-name ${value}: expected INTERFACE=COMPONENT`, {
-        hints: ['e.g. --link-name wasmcloud:example/receiver=callee (COMPONENT: the file name without .wasm)'],
+      throw new WasmctlError('INPUT_INVALID', `--link-component ${value}: expected INTERFACE=COMPONENT`, {
+        hints: ['e.g. --link-component wasmcloud:example/receiver=callee (COMPONENT: the file name without .wasm)'],
       })
     }
     picks[unversioned(value.slice(0, at))] = value.slice(at + 1)

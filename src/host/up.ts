@@ -20,7 +20,7 @@ export interface RunUpOptions {
   input?: string
   /** More components linked to the first (files or references): their exports satisfy its imports. */
   linked?: string[]
-  /** `--link-name INTERFACE=COMPONENT`: which component's export satisfies INTERFACE when several offer it. */
+  /** `--link-component INTERFACE=COMPONENT`: which component's export satisfies INTERFACE when several offer it. */
   linkNames?: string[]
   /** Arguments for a command component. */
   args: string[]
@@ -50,13 +50,18 @@ export async function runUp(options: RunUpOptions): Promise<{ exitCode: number }
   // Components named on the command line replace those the project links in ([[dev.overrides.imports]] with a .wasm image_ref).
   const fromProject = options.project && !options.linked?.length ? projectComponentLinks(options.project.raw.dev, options.project.dir) : undefined
   const settings = fromProject ? { ...resolved, capabilities: { ...resolved.capabilities, dev: fromProject.dev } } : resolved
+  const linked = options.linked?.length ? options.linked : (fromProject?.files ?? [])
+  const picks = { ...fromProject?.picks, ...parseLinkNames(options.linkNames ?? []) }
+  if (options.linkNames?.length && linked.length === 0) {
+    throw new WasmctlError('INPUT_INVALID', '--link-component picks among linked components, and none are linked', {
+      hints: ['name the components to link after the first: `wasmctl up app.wasm callee.wasm --link-component INTERFACE=callee`'],
+    })
+  }
   // --verify-key: every reference named on the command line, linked ones included, runs from its verified digest.
   const pinned = options.verifyKey === undefined ? new Map<string, string>() : await verifyNamedImages([options.input, ...(options.linked ?? [])], options.verifyKey, options.pull)
   const resolve = (input: string | undefined) =>
     resolveComponentSource(input === undefined ? input : (pinned.get(input) ?? input), { project: options.project, pull: { cacheRoot: settings.cacheRoot, ...options.pull } })
   const source = await resolve(options.input)
-  const linked = options.linked?.length ? options.linked : (fromProject?.files ?? [])
-  const picks = { ...fromProject?.picks, ...parseLinkNames(options.linkNames ?? []) }
   const component =
     linked.length === 0
       ? await loadComponent(source, { cacheRoot: settings.cacheRoot, trust: settings.trust ?? {} })

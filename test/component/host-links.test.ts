@@ -96,7 +96,7 @@ describe('links the host refuses', () => {
     const error = await refusalOf(load('caller', 'callee', other))
     expect(error.code).toBe('HOST_LINK_AMBIGUOUS')
     expect(error.message).toContain('wasmctl-test:linked/greeter')
-    expect(error.hints.join('\n')).toContain('--link-name wasmctl-test:linked/greeter=callee')
+    expect(error.hints.join('\n')).toContain('--link-component wasmctl-test:linked/greeter=callee')
 
     const picked = await loadLinkedComponents(['caller', 'callee', other].map(source), {
       cacheRoot,
@@ -115,7 +115,7 @@ describe('links the host refuses', () => {
   it('two HTTP entries: HOST_LINK_INVALID', async () => {
     const error = await refusalOf(load('caller', 'callee', 'front', 'middle'))
     expect(error.code).toBe('HOST_LINK_INVALID')
-    expect(error.message).toMatch(/caller and front all export a request handler/)
+    expect(error.message).toMatch(/caller and front both export a request handler/)
   })
 
   it('a file that is not a component: HOST_LINK_INVALID', async () => {

@@ -20,7 +20,7 @@ let callee: string
 
 beforeAll(async () => {
   cli = await cCliComponent()
-  // Copied under the names a user would give them: logs and --link-name use the file name.
+  // Copied under the names a user would give them: logs and --link-component use the file name.
   for (const world of ['caller', 'callee']) {
     const built = await buildJsComponent({ sourcePath: path.join(fixture, `${world}.js`), witPath: path.join(fixture, 'wit'), worldName: world })
     copyFileSync(built, path.join(dir, `${world}.wasm`))
@@ -40,15 +40,15 @@ describe('wasmctl up with several components', () => {
     }
   }, 180_000)
 
-  it('refuses an interface two components export, and serves once --link-name picks one', async () => {
+  it('refuses an interface two components export, and serves once --link-component picks one', async () => {
     const other = path.join(dir, 'other.wasm')
     const refused = await runCli(['up', caller, callee, other, '--port', '0'], { env: cacheEnv })
     expect(refused.exitCode).toBe(2)
     expect(refused.stderr).toContain('HOST_LINK_AMBIGUOUS')
-    expect(refused.stderr).toContain('--link-name wasmctl-test:linked/greeter=callee')
+    expect(refused.stderr).toContain('--link-component wasmctl-test:linked/greeter=callee')
     expect(refused.stderr).not.toMatch(/\n\s+at /)
 
-    const up = startCli(['up', caller, callee, other, '--link-name', 'wasmctl-test:linked/greeter=other', '--port', '0', '--json'], { env: cacheEnv })
+    const up = startCli(['up', caller, callee, other, '--link-component', 'wasmctl-test:linked/greeter=other', '--port', '0', '--json'], { env: cacheEnv })
     const { url } = await up.waitForEvent('host.ready', { timeoutMs: 120_000 })
     expect(await (await fetch(`${url}/?name=picked`)).text()).toBe('hello picked callee-calls=1 caller-requests=1\n')
   }, 180_000)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import { type LinkWorld, parseLinkNames, planLinks, projectComponentLinks } from '../../../src/host/link.js'
+import { WasmctlError } from '../../../src/errors.js'
+import { loadLinkedComponents, type LinkWorld, parseLinkNames, planLinks, projectComponentLinks } from '../../../src/host/link.js'
 import { refusal } from '../../helpers/refusal.js'
 
 // Which export satisfies which import when components are linked (`wasmctl up a.wasm b.wasm`).
@@ -37,12 +38,12 @@ describe('planLinks', () => {
     expect(error.message).toContain('left and right')
     const plan = planLinks(worlds, parseLinkNames(['a:b/one@1.0.0=right']))
     expect(plan.order).toEqual([2, 0])
-    expect(refusal(() => planLinks(worlds, { 'a:b/one': 'nobody' })).code).toBe('HOST_LINK_INVALID')
+    expect(refusal(() => planLinks(worlds, { 'a:b/one': 'nobody' })).code).toBe('INPUT_INVALID')
   })
 
   it('needs exactly one entry, and refuses a component that offers nothing', () => {
     expect(refusal(() => planLinks([world('a', [], ['a:b/one']), world('b', ['a:b/one'], [])])).message).toMatch(/exports wasi:http\/incoming-handler/)
-    expect(refusal(() => planLinks([world('a', [], [HTTP]), world('b', [], [HTTP])])).message).toMatch(/a and b all export a request handler/)
+    expect(refusal(() => planLinks([world('a', [], [HTTP]), world('b', [], [HTTP])])).message).toMatch(/a and b both export a request handler/)
     expect(refusal(() => planLinks([world('front', [], [HTTP]), world('args.txt', [], [])])).message).toMatch(/args\.txt\.wasm exports nothing/)
   })
 
@@ -50,7 +51,7 @@ describe('planLinks', () => {
     expect(planLinks([world('lib', [], ['a:b/one']), world('tool', ['a:b/one'], ['wasi:cli/run@0.2.0'])]).order).toEqual([0, 1])
   })
 
-  it('rejects a malformed --link-name', () => {
+  it('rejects a malformed --link-component', () => {
     expect(refusal(() => parseLinkNames(['a:b/one'])).code).toBe('INPUT_INVALID')
   })
 })
@@ -102,5 +103,33 @@ describe('interface versions', () => {
     const front = world('front', ['a:b/one@0.2.0'], [HTTP])
     expect(refusal(() => planLinks([front, world('old', [], ['a:b/one@0.1.0'])])).message).toMatch(/old\.wasm exports nothing/)
     expect(planLinks([front, world('any', [], ['a:b/one'])]).links[0].get('a:b/one@0.2.0')).toEqual({ exporter: 1, export: 'a:b/one' })
+  })
+})
+
+describe('a linked file that cannot be read as a component', () => {
+  const load = (bytes: Uint8Array) => loadLinkedComponents([{ bytes, name: 'other', origin: 'other.wasm' }, { bytes, name: 'bad', origin: 'bad.wasm' }], { cacheRoot: '/nonexistent', trust: {} })
+
+  it('a damaged component is WASM_INVALID naming the file, as for the first one', async () => {
+    // A component preamble, then a section that claims more bytes than follow.
+    const damaged = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x07, 0x5d, 0x01])
+    await expect(load(damaged)).rejects.toMatchObject({ code: 'WASM_INVALID', message: expect.stringMatching(/^other\.wasm: /) })
+  })
+
+  it('a file that is not wasm at all is HOST_LINK_INVALID, hinting that arguments go after --', async () => {
+    const error = await load(new TextEncoder().encode('input.txt contents')).catch((thrown: unknown) => thrown as WasmctlError)
+    expect(error).toMatchObject({ code: 'HOST_LINK_INVALID' })
+    expect(error.hints.join('\n')).toContain('after `--`')
+  })
+})
+
+describe('--link-component picks that match nothing', () => {
+  const worlds = [world('caller', ['a:b/greeter@0.1.0'], [HTTP]), world('callee', [], ['a:b/greeter@0.1.0'])]
+
+  it('a component name that is not linked, or an interface nobody imports, is refused naming the components', () => {
+    const nobody = refusal(() => planLinks(worlds, { 'a:b/greeter': 'nobody' }))
+    expect(nobody).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('no linked component is named nobody') })
+    expect(nobody.hints.join('\n')).toContain('callee (exports a:b/greeter)')
+    expect(refusal(() => planLinks(worlds, { 'x:y/z': 'callee' })).message).toContain('no linked component imports x:y/z')
+    expect(planLinks(worlds, { 'a:b/greeter': 'callee' }).order).toEqual([1, 0])
   })
 })

@@ -45,7 +45,7 @@ describe('planLinks with rules', () => {
     expect([...plan.named[0].get(RECEIVER)!.keys()].sort()).toEqual(['a', 'b'])
   })
 
-  it('a rule for one importer beats a rule for every importer; a --link-name pick beats both for the default link', () => {
+  it('a rule for one importer beats a rule for every importer; a --link-component pick beats both for the default link', () => {
     const rules: LinkRule[] = [
       { interface: 'wasmcloud:example/receiver', target: 'left' },
       { source: 'caller', interface: 'wasmcloud:example/receiver', target: 'right' },
