@@ -4,7 +4,7 @@ import semver from 'semver'
 
 import { WasmctlError } from '../errors.js'
 import { configInvalid, configValue } from './errors.js'
-import { addressOf, redactConfig } from './redact.js'
+import { addressOf, redactConfig, redactUrl } from './redact.js'
 
 /**
  * The one binding model: which backend implements each capability a component imports (or, for a
@@ -279,7 +279,7 @@ export function targetFromFlag(value: string, capability: CapabilityName): Targe
 export function parseLinkFlag(value: string): { spec: InterfaceSpec; specText: string; target: string } {
   const equals = value.indexOf('=')
   if (equals <= 0 || equals === value.length - 1) {
-    throw configInvalid(`--link ${value}: expected INTERFACE=TARGET`, ['e.g. --link wasi:keyvalue=redis://127.0.0.1:6379/0 or --link wasmcloud:messaging=nats://127.0.0.1:4222?subscriptions=orders.>'])
+    throw configInvalid(`--link ${redactUrl(value)}: expected INTERFACE=TARGET`, ['e.g. --link wasi:keyvalue=redis://127.0.0.1:6379/0 or --link wasmcloud:messaging=nats://127.0.0.1:4222?subscriptions=orders.>'])
   }
   const specText = value.slice(0, equals)
   return { spec: parseInterfaceSpec(specText), specText, target: value.slice(equals + 1) }
@@ -349,13 +349,14 @@ export function resolveBindings(input: ResolveInput): ResolvedBindings {
       const imageRef = entry.image_ref ?? entry.uri
       if (imageRef !== undefined && typeof imageRef !== 'string') throw configInvalid(`${where} image_ref must be a string`)
       const linkName = typeof entry.link_name === 'string' && entry.link_name ? entry.link_name : DEFAULT_LINK_NAME
-      const secretKeys = Object.keys(secretValues(entry.secrets, `${where} secrets`, []))
+      const secrets = secretValues(entry.secrets, `${where} secrets`, warnings)
+      const secretKeys = Object.keys(secrets)
       const linkConfig = expandAll(
         {
           ...baseLinkConfig,
           ...configValues(entry.config, `${where} config`, warnings),
           ...configValues(entry.link_config, `${where} link_config`, warnings),
-          ...secretValues(entry.secrets, `${where} secrets`, warnings),
+          ...secrets,
         },
         env,
         `${where} (${specText})`,

@@ -1,11 +1,12 @@
 import { WasmctlError } from '../errors.js'
+import { redactUrl } from './redact.js'
 
 /** The few words a client error needs (ECONNREFUSED, a timeout), without a stack or a URL. */
 export function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code
   const message = error instanceof Error ? error.message : String(error)
   // Errors from clients may quote the URL they were given, userinfo included.
-  const safe = message.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@')
+  const safe = redactUrl(message)
   return code && !safe.includes(code) ? `${code}: ${safe}` : safe
 }
 

@@ -25,10 +25,6 @@ export class BlobstoreError extends Error {
   }
 }
 
-export function isBlobstoreError(error: unknown): error is BlobstoreError {
-  return error instanceof BlobstoreError
-}
-
 /** `types.container-metadata`; `createdAt` is seconds since the Unix epoch (as wasmCloud's providers give it). */
 export interface ContainerMetadata {
   name: string

@@ -24,10 +24,6 @@ export class KeyValueError extends Error {
   }
 }
 
-export function isKeyValueError(error: unknown): error is KeyValueError {
-  return error instanceof KeyValueError
-}
-
 export interface KeyPage {
   keys: string[]
   /** Where the next page starts; undefined on the last page (a u64 in draft, its decimal text in draft2). */

@@ -17,10 +17,6 @@ export class MessagingError extends Error {
   }
 }
 
-export function isMessagingError(error: unknown): error is MessagingError {
-  return error instanceof MessagingError
-}
-
 /** Runs a component's `handle-message`; a rejection is logged, the message is not redelivered. */
 export type MessageHandler = (message: BrokerMessage) => Promise<void>
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { addressOf, redactConfig, redactUrl } from '../../../src/capabilities/redact.js'
+import { parseLinkFlag } from '../../../src/capabilities/binding.js'
 import { reasonOf } from '../../../src/capabilities/errors.js'
 
 describe('redaction', () => {
@@ -37,6 +38,20 @@ describe('redaction', () => {
   it('gives host:port as the address and scrubs URLs out of client error messages', () => {
     expect(addressOf('redis://u:p@10.0.0.1:6379/0')).toBe('10.0.0.1:6379')
     expect(addressOf('127.0.0.1:4222')).toBe('127.0.0.1:4222')
-    expect(reasonOf(new Error('failed to connect to redis://user:pw@h:1'))).toBe('failed to connect to redis://***@h:1')
+    expect(reasonOf(new Error('failed to connect to redis://user:pw@h:1'))).toBe('failed to connect to redis://user:***@h:1')
+  })
+})
+
+describe('a malformed --link never prints the credentials it holds', () => {
+  it('masks the password in the usage error', () => {
+    let message = ''
+    try {
+      parseLinkFlag('redis://:s3cret@10.0.0.5:6379/0')
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain('expected INTERFACE=TARGET')
+    expect(message).toContain('redis://:***@10.0.0.5:6379/0')
+    expect(message).not.toContain('s3cret')
   })
 })
