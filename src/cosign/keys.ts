@@ -20,7 +20,7 @@ const SCRYPT = { N: 65536, r: 8, p: 1 } as const
 /** Refuses work factors that would take minutes or gigabytes: a hostile key file is a denial of service. */
 const MAX_SCRYPT_N = 1 << 20
 
-interface EncryptedKeyDocument {
+export interface EncryptedKeyDocument {
   kdf: { name: string; params: { N: number; r: number; p: number }; salt: string }
   cipher: { name: string; nonce: string }
   ciphertext: string
@@ -72,6 +72,11 @@ export function encryptPrivateKey(privateKey: KeyObject, password: string): stri
 
 /** Opens a cosign.key; COSIGN_PASSWORD_INCORRECT when the password does not open the box. */
 export function decryptPrivateKey(pem: string, password: string, file?: string): KeyObject {
+  return openPrivateKey(parsePrivateKey(pem, file), password, file)
+}
+
+/** A cosign.key's encrypted document, checked for everything but the password (COSIGN_KEY_INVALID). */
+export function parsePrivateKey(pem: string, file?: string): EncryptedKeyDocument {
   const block = pemDecode(pem)
   if (!block) throw invalidKey('not a PEM file', file)
   if (block.type !== SIGSTORE_PRIVATE_KEY_PEM && block.type !== LEGACY_PRIVATE_KEY_PEM) {
@@ -94,6 +99,13 @@ export function decryptPrivateKey(pem: string, password: string, file?: string):
   if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > MAX_SCRYPT_N || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) {
     throw invalidKey('the key file asks for scrypt parameters outside what cosign writes', file)
   }
+  return document
+}
+
+/** Decrypts a parsed cosign.key with its password. */
+export function openPrivateKey(document: EncryptedKeyDocument, password: string, file?: string): KeyObject {
+  const { kdf, cipher } = document
+  const { N, r, p } = kdf.params
   const key = scryptSync(Buffer.from(password, 'utf8'), Buffer.from(kdf.salt, 'base64'), 32, { N, r, p, maxmem: 256 * N * r })
   const nonce = Buffer.from(cipher.nonce, 'base64')
   if (nonce.length !== 24) throw invalidKey('the key file has a malformed nonce', file)

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 
 import { WasmctlError } from '../errors.js'
-import { decryptPrivateKey, readKeyText } from './keys.js'
+import { openPrivateKey, parsePrivateKey, readKeyText } from './keys.js'
 
 /**
  * The cosign.key password: COSIGN_PASSWORD (cosign's own variable, so CI secrets work for both
@@ -24,8 +24,8 @@ export async function cosignPassword(options: { env?: NodeJS.ProcessEnv; ask?: (
   return password
 }
 
-/** The key file is read before the password is asked for: a wrong path is reported as such, not as a missing password. */
+/** The key file is read and checked before the password is asked for: a wrong path or a file that is no cosign key is reported as such, not as a missing password. */
 export async function loadSigningKey(file: string, options: { env?: NodeJS.ProcessEnv; ask?: (message: string) => Promise<string> }): Promise<KeyObject> {
-  const text = readKeyText(file)
-  return decryptPrivateKey(text, await cosignPassword(options), file)
+  const document = parsePrivateKey(readKeyText(file), file)
+  return openPrivateKey(document, await cosignPassword(options), file)
 }

@@ -82,6 +82,10 @@ describe('loadSigningKey', () => {
     const error = await loadSigningKey('/no/such/dir/cosign.key', { env: {}, ask: async () => ((asked = true), 'x') }).catch((thrown: unknown) => thrown as WasmctlError)
     expect(error).toMatchObject({ code: 'FS_ERROR', message: expect.stringContaining('/no/such/dir/cosign.key') })
     expect(asked).toBe(false)
+    // A file that is not a cosign key is reported as such, before any password.
+    const notAKey = path.join(repoRoot, 'package.json')
+    await expect(loadSigningKey(notAKey, { env: {}, ask: async () => ((asked = true), 'x') })).rejects.toMatchObject({ code: 'COSIGN_KEY_INVALID' })
+    expect(asked).toBe(false)
     // Without a way to ask, a readable key still needs COSIGN_PASSWORD.
     const keyFile = path.join(repoRoot, 'test', 'fixtures', 'cosign', 'sigstore-test.key')
     await expect(loadSigningKey(keyFile, { env: {} })).rejects.toMatchObject({ code: 'INPUT_REQUIRED' })
