@@ -50,6 +50,9 @@ export default class Dev extends BaseCommand {
     const { flags } = await this.parse(Dev)
     const { checkAllowedIssuers } = await import('../claims/issuers.js')
     checkAllowedIssuers(flags['allowed-issuer'] ?? [])
+    // Refused before anything starts, as `up` does.
+    const { parseConnectTo } = await import('../host/outgoing-http.js')
+    for (const route of flags['connect-to'] ?? []) parseConnectTo(route)
     const project = loadProject({ projectDir: projectDirOf(flags['project-dir'], flags['work-dir']) })
     for (const warning of project.warnings) this.warn(warning)
     const dev = await import('../dev/index.js')

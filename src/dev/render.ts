@@ -122,7 +122,7 @@ export function createTerminalRenderer(options: TerminalRendererOptions): Termin
           setStatus(`${serving()}  ${paint.dim(KEYS_HELP)}`)
           break
         case 'reload.error':
-          line(`${paint.red(event.code.startsWith('APP_') ? '✖ could not load the manifest' : event.linkChange ? '✖ could not load the linked components' : '✖ could not load the new build')}: ${event.message}${version > 0 ? ` (v${version} keeps serving)` : ''}${event.hints.map((hint) => `\n  ${paint.dim(`hint: ${hint}`)}`).join('')}`)
+          line(`${paint.red(event.code.startsWith('APP_') ? '✖ could not load the manifest' : event.linkChange ? '✖ could not load the linked components' : '✖ could not load the new build')}: ${event.message} (${event.code})${version > 0 ? ` (v${version} keeps serving)` : ''}${event.hints.map((hint) => `\n  ${paint.dim(`hint: ${hint}`)}`).join('')}`)
           setStatus(`${paint.red('✖')} load failed${version > 0 ? ` · v${version} serving at ${url}` : ''}`)
           break
         case 'request':

@@ -232,6 +232,6 @@ describe('the terminal log', () => {
     renderer.render({ type: 'reload.error', time, build: 1, linkChange: ['/x/greeter.wasm'], code: 'HOST_LINK_INVALID', message: 'bad', hints: [] })
     expect(lines.join('')).toContain('linked: a:b/c from /x/greeter.wasm')
     expect(lines.join('')).toContain('linked component changed: greeter.wasm')
-    expect(lines.join('')).toContain('could not load the linked components: bad')
+    expect(lines.join('')).toContain('could not load the linked components: bad (HOST_LINK_INVALID)')
   })
 })
