@@ -77,6 +77,11 @@ async function serve(component: LoadedComponent, settings: ResolvedHostOptions, 
     options.onEvent({ event: 'command.exit', component: component.name, exitCode })
     return { exitCode }
   }
+  if (options.args.length > 0) {
+    throw new WasmctlError('INPUT_INVALID', `${component.name} serves requests; the arguments after \`--\` (${options.args.join(' ')}) reach only a wasi:cli command component`, {
+      hints: ['put flags for wasmctl before `--`: `wasmctl up app.wasm --port 0`'],
+    })
+  }
   // Before listening: an unreachable backend or an unbound import stops start-up with its fix.
   const embeddedKeyValue = new EmbeddedKeyValue(settings.keyvalueFile, (error) => options.onEvent({ event: 'error', message: `key-value: ${error.message}` }))
   const bound = await openComponentCapabilities(component, settings.capabilities, { embedded: embeddedKeyValue })

@@ -218,3 +218,11 @@ describe('wasmctl up: outgoing TLS settings', () => {
     expect(JSON.parse(ca.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 2, error: { code: 'INPUT_INVALID', message: `--tls-ca-path ${missing}: no such file` } })
   }, 240_000)
 })
+
+describe('wasmctl up: arguments after --', () => {
+  it('refuses them for an HTTP component instead of ignoring them', async () => {
+    const result = await runCli(['up', tsHttp, '--', '--port', '0'], { env: cacheEnv })
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain('the arguments after `--` (--port 0) reach only a wasi:cli command component (INPUT_INVALID)')
+  }, 240_000)
+})
