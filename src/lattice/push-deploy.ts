@@ -21,6 +21,8 @@ export interface PushAndPlanOptions {
   onWarning?: (message: string) => void
   onStep?: (text: string) => void
   componentizeCache?: string
+  /** How the build signs: what `wasmctl build` would use (the command reads the same flags and variables). */
+  signing: { keysDirectory?: string; issuer?: string; subject?: string; disableKeygen: boolean }
 }
 
 export async function pushAndPlan(options: PushAndPlanOptions): Promise<{ loaded: LoadedManifest; pushed: PushResult; image: string; built: boolean }> {
@@ -37,7 +39,7 @@ export async function pushAndPlan(options: PushAndPlanOptions): Promise<{ loaded
   const build = await buildProject(project, {
     signal: options.signal,
     componentizeCache: options.componentizeCache,
-    signing: { keysDirectory: undefined, issuer: process.env.WASH_ISSUER_KEY || undefined, subject: process.env.WASH_SUBJECT_KEY || undefined, disableKeygen: false },
+    signing: options.signing,
   })
   if (!build.signed) throw new WasmctlError('CLAIMS_UNSIGNED', 'the build produced no signed component to push', { hints: ['build without --build-only'] })
   const reference = options.image ?? `${project.name}:${project.version}`

@@ -63,6 +63,12 @@ export default class AppDeploy extends BaseCommand {
           onWarning: (message) => this.warn(message),
           onStep: (text) => spinner.update(text),
           componentizeCache: fromEnv('WASMCTL_COMPONENTIZE_CACHE'),
+          // What `wasmctl build` signs with when given no flags, so its cached build is reused as is.
+          signing: {
+            issuer: fromEnv('WASMCTL_ISSUER_KEY', 'WASH_ISSUER_KEY'),
+            subject: fromEnv('WASMCTL_SUBJECT_KEY', 'WASH_SUBJECT_KEY'),
+            disableKeygen: false,
+          },
         })
         pushed = { reference: result.pushed.reference, digest: result.pushed.digest, image: result.image, built: result.built }
         resolved = { kind: 'manifest', loaded: result.loaded }
