@@ -99,7 +99,7 @@ export async function buildProject(project: Project, options: BuildProjectOption
   })
 
   const keysDirectory = options.buildOnly ? undefined : resolveKeyDirectory({ flag: options.signing?.keysDirectory, project })
-  const signingKey = () => signingFingerprint({ keysDirectory: keysDirectory!, ...options.signing, tags: projectSignTags(project) })
+  const signingKey = () => signingFingerprint({ ...options.signing, keysDirectory: keysDirectory!, tags: projectSignTags(project) })
 
   if (options.signOnly) {
     const bytes = readArtifact(artifacts.unsigned)
