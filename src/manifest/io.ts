@@ -16,7 +16,7 @@ export function parseManifestText(text: string, where = 'manifest'): unknown {
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
   if (document.errors.length > 0) {
     throw new WasmctlError('APP_MANIFEST_INVALID', `Unable to parse manifest ${where}: ${document.errors[0].message.split('\n')[0]}`, {
-      hints: ['fix the YAML syntax; `wasmctl app validate FILE` checks a manifest without deploying it'],
+      hints: ['fix the YAML syntax at that line and column'],
     })
   }
   return document.toJS({ maxAliasCount: 100 })
@@ -32,6 +32,13 @@ export interface LoadedManifest {
 /** Reads a manifest as wadm would; a document wadm cannot deserialize is APP_MANIFEST_INVALID. */
 export function readManifest(text: string, where = 'manifest', file?: string): LoadedManifest {
   const raw = parseManifestText(text, where)
+  // Say what the file is before a field-by-field message about a document that is not a mapping at all.
+  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
+    const what = raw === null || raw === undefined ? 'is empty' : Array.isArray(raw) ? 'is a list, not a mapping' : `is a ${typeof raw}, not a mapping`
+    throw new WasmctlError('APP_MANIFEST_INVALID', `Unable to parse manifest ${where}: the document ${what}`, {
+      hints: ['a wadm manifest is a mapping with apiVersion, kind, metadata and spec: see `wasmctl app manifest`'],
+    })
+  }
   const parsed = parseManifestValue(raw)
   if (!parsed.ok) {
     throw new WasmctlError('APP_MANIFEST_INVALID', `Unable to parse manifest ${where}: ${parsed.message}`, {

@@ -23,7 +23,7 @@ export default class AppDelete extends BaseCommand {
       this.print(result.deleted.length ? result.deleted.map((name) => `Deleted application "${name}"`).join('\n') : 'No undeployed applications')
       return result
     }
-    if (!args.source) throw new WasmctlError('INPUT_REQUIRED', 'delete needs an application name, a manifest file, or --all-undeployed')
+    if (!args.source) throw new WasmctlError('INPUT_REQUIRED', 'delete needs an application name, a manifest file, or --all-undeployed', { hints: ['`wasmctl app delete NAME`, `wasmctl app delete app.yaml` or `wasmctl app delete --all-undeployed`; `wasmctl app list` shows the names'] })
     const target = await nameOf(args.source)
     const version = args.version ?? target.version
     const reply = await withWadm(flags, (client) => client.delete(target.name, version))

@@ -20,7 +20,7 @@ export default class AppUndeploy extends BaseCommand {
       this.print(result.undeployed.length ? result.undeployed.map((name) => `Undeployed application "${name}"`).join('\n') : 'No deployed applications')
       return result
     }
-    if (!args.source) throw new WasmctlError('INPUT_REQUIRED', 'undeploy needs an application name, a manifest file, or --all')
+    if (!args.source) throw new WasmctlError('INPUT_REQUIRED', 'undeploy needs an application name, a manifest file, or --all', { hints: ['`wasmctl app undeploy NAME`, `wasmctl app undeploy app.yaml` or `wasmctl app undeploy --all`; `wasmctl app list` shows the names'] })
     const { name } = await nameOf(args.source)
     const reply = await withWadm(flags, (client) => client.undeploy(name))
     this.print(reply.message)

@@ -135,3 +135,11 @@ describe("wadm's validation rules, with wadm's messages", () => {
     for (const key of ['', '-x', 'x-', 'a/b/c', '1abc.com/x', 'example.com/', 'x'.repeat(64)]) expect(validOamLabel(key)).toBe(false)
   })
 })
+
+describe('a manifest file that is no mapping at all', () => {
+  it('says the document is empty, or a list, instead of naming a missing field', () => {
+    expect(() => readManifest('', 'empty.yaml')).toThrowError(/Unable to parse manifest empty\.yaml: the document is empty/)
+    expect(() => readManifest('- a\n- b\n', 'list.yaml')).toThrowError(/the document is a list, not a mapping/)
+    expect(() => readManifest('42\n', 'n.yaml')).toThrowError(/the document is a number, not a mapping/)
+  })
+})
