@@ -175,13 +175,20 @@ export class HostChannel {
     return transport
   }
 
-  /** After a request: forget its bodies (late messages about them are dropped). */
+  /**
+   * After a request: forget its bodies and the replies it never took (a future the guest dropped);
+   * late messages about them are dropped, so nothing a request leaves behind accumulates.
+   */
   endRequest(): void {
     this.drain()
     this.inbound.clear()
     this.outbound.clear()
+    this.replies.clear()
     this.closedInbound = this.highestInbound
+    this.closedCalls = this.nextId - 1
   }
+
+  private closedCalls = 0
 
   private highestInbound = 0
   private closedInbound = 0
@@ -238,7 +245,7 @@ export class HostChannel {
       } else if ('ack' in message) {
         this.outboundBuffers.give(message.buffers)
         this.outbound.get(message.ack)?.acknowledge(message.bytes)
-      } else {
+      } else if (message.id > this.closedCalls) {
         this.replies.set(message.id, message)
       }
     }
