@@ -30,6 +30,9 @@ export interface BlobStreams {
 
 let streams: BlobStreams | undefined
 
+/** The largest object incoming-value-consume-sync reads whole (256 MiB). */
+const CONSUME_SYNC_MAX_BYTES = 256n * 1024n * 1024n
+
 /** Set by the worker once its channel exists. */
 export function setBlobStreams(channel: BlobStreams): void {
   streams = channel
@@ -131,8 +134,9 @@ function createBlobstore(call: HostCall) {
     }
 
     static incomingValueConsumeSync(value: IncomingValue): Uint8Array {
-      // A list in the guest's memory cannot be larger than that memory (4 GiB): the stream form is for big objects.
-      if (value.bytes > 0xffff_ffffn) throw 'the object is too large to read whole: use incoming-value-consume-async'
+      // Read whole, the object is held twice (here, then in the guest's memory) outside any heap
+      // limit: past a bound, a guest must stream it (one object must not exhaust the host).
+      if (value.bytes > CONSUME_SYNC_MAX_BYTES) throw `the object is ${value.bytes} bytes, more than incoming-value-consume-sync reads whole (${CONSUME_SYNC_MAX_BYTES}): use incoming-value-consume-async`
       const source = value.take()
       const out = new Uint8Array(Number(value.bytes))
       let offset = 0

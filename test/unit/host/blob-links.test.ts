@@ -180,3 +180,31 @@ describe('wasi:blobstore containers and wasmcloud:bus links', () => {
     ])
   })
 })
+
+describe('incoming-value-consume-sync', () => {
+  it('refuses to read an object past 256 MiB whole, pointing at the async form, before reading anything', () => {
+    const calls: string[] = []
+    const imports = createImports({
+      cli: () => ({ env: {}, args: [], stdout: { write() {} }, stderr: { write() {} } }),
+      preopens: [],
+      config: {},
+      outgoingHttp: () => undefined,
+      call: (kind) => {
+        calls.push(kind)
+        return kind === 'blob.read' ? { ok: { size: 300n * 1024n * 1024n, stream: 1 } } : { ok: null }
+      },
+      log: () => {},
+    })
+    const container = (imports['wasi:blobstore/blobstore'] as unknown as Blobstore).getContainer('big') as unknown as { getData(name: string, start: bigint, end: bigint): unknown }
+    const value = container.getData('huge.bin', 0n, 1n << 40n)
+    const IncomingValue = (imports['wasi:blobstore/types'] as { IncomingValue: { incomingValueConsumeSync(value: unknown): Uint8Array } }).IncomingValue
+    let refusal: unknown
+    try {
+      IncomingValue.incomingValueConsumeSync(value)
+    } catch (error) {
+      refusal = error
+    }
+    expect(String(refusal)).toMatch(/more than incoming-value-consume-sync reads whole .*use incoming-value-consume-async/)
+    expect(calls).toEqual(['blob.getContainer', 'blob.read'])
+  })
+})
