@@ -1,5 +1,5 @@
 import { HostCallError } from '../channel.js'
-import { activeLinks, capabilityLinkFor, DEFAULT_LINK, type LinkSelection } from './bus.js'
+import { activeLinks, DEFAULT_LINK, type LinkSelection, selectedCapabilityLink } from './bus.js'
 import type { HostCall } from './capabilities.js'
 import { BodySink, type BodyTransport } from './http.js'
 import { type ByteSource, InputStream, OutputStream, resourceCounter } from './io.js'
@@ -63,15 +63,6 @@ function obtainedLinks(): Map<string, string> | undefined {
     obtained.set(selection, record)
   }
   return record.links
-}
-
-/** The link a blobstore/blobstore call goes to now (the same answer the host's call wrapper gives). */
-function selectedLink(): string {
-  const selection = activeLinks.selection
-  if (!selection?.changed) return DEFAULT_LINK
-  const link = capabilityLinkFor(selection, 'wasi:blobstore/blobstore')
-  if (link instanceof Error) throw link
-  return link
 }
 
 function createBlobstore(call: HostCall) {
@@ -262,8 +253,8 @@ function createBlobstore(call: HostCall) {
     const toLink = links?.get(dest.container)
     // Neither container obtained in this invocation: both go where the selection says (the call wrapper decides).
     if (fromLink === undefined && toLink === undefined) return void run(kind, { src, dest })
-    const from = fromLink ?? selectedLink()
-    const to = toLink ?? selectedLink()
+    const from = fromLink ?? selectedCapabilityLink('wasi:blobstore/blobstore')
+    const to = toLink ?? selectedCapabilityLink('wasi:blobstore/blobstore')
     if (from !== to) {
       const verb = kind === 'blob.copyObject' ? 'copy-object' : 'move-object'
       throw `${verb}: container "${src.container}" is on link "${from}" and container "${dest.container}" on link "${to}" (wasmcloud:bus set-link-name); objects cannot be copied or moved between links: read it with get-data and write it with write-data`

@@ -140,7 +140,16 @@ export function hasCapabilityLink(iface: string, name: string): boolean {
  * named capability link, or an error naming the interface and the link when the host has no link
  * of that name for it (never another link).
  */
-export function capabilityLinkFor(selection: LinkSelection, iface: string): string | Error {
+/** The link a capability call on `iface` goes to now, from the running component's selection; throws when there is none of that name. */
+export function selectedCapabilityLink(iface: string, fallback?: LinkSelection): string {
+  const selection = activeLinks.selection ?? fallback
+  if (!selection?.changed) return DEFAULT_LINK
+  const link = capabilityLinkFor(selection, iface)
+  if (link instanceof Error) throw link
+  return link
+}
+
+function capabilityLinkFor(selection: LinkSelection, iface: string): string | Error {
   const name = selection.linkFor(iface)
   if (hasCapabilityLink(iface, name)) return name
   const names = [DEFAULT_LINK, ...(capabilityLinks.get(iface) ?? [])].map((known) => `"${known}"`).join(', ')

@@ -1,5 +1,5 @@
 import { BLOBSTORE_AND_SECRETS_INTERFACES, blobAndSecretImports } from './blobstore.js'
-import { activeLinks, type BusVersion, capabilityLinkFor, createBus, DEFAULT_LINK, hasCapabilityLink, interfaceOfCall, LinkSelection } from './bus.js'
+import { activeLinks, type BusVersion, createBus, DEFAULT_LINK, hasCapabilityLink, interfaceOfCall, LinkSelection, selectedCapabilityLink } from './bus.js'
 import { createConfig, createKeyvalue, createLogging, createMessaging, type HostCall, type LogLevel } from './capabilities.js'
 import { type CliSettings, createCli } from './cli.js'
 import { clocks, random } from './clocks.js'
@@ -75,21 +75,15 @@ export function createImports(settings: ImportSettings): ImportObject {
   // interface: checked only once some selection was made, so the usual call pays one test. A call
   // that names its link already (a bucket remembers the link it was opened on) keeps it.
   const call: HostCall = (kind, payload) => {
-    const selection = activeLinks.selection ?? links
-    if (selection.changed && (payload as { link?: string }).link === undefined) {
+    if ((activeLinks.selection ?? links).changed && (payload as { link?: string }).link === undefined) {
       const iface = interfaceOfCall(kind)
-      const link = iface === undefined ? DEFAULT_LINK : capabilityLinkFor(selection, iface)
-      if (link instanceof Error) throw link
+      const link = iface === undefined ? DEFAULT_LINK : selectedCapabilityLink(iface, links)
       if (link !== DEFAULT_LINK) (payload as { link?: string }).link = link
     }
     return settings.call(kind, payload)
   }
   const outgoingHttp = () => {
-    const selection = activeLinks.selection ?? links
-    if (selection.changed) {
-      const link = capabilityLinkFor(selection, 'wasi:http/outgoing-handler')
-      if (link instanceof Error) throw link
-    }
+    selectedCapabilityLink('wasi:http/outgoing-handler', links)
     return settings.outgoingHttp()
   }
   const cli = createCli(settings.cli)
