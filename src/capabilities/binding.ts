@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import semver from 'semver'
 
 import { WasmctlError } from '../errors.js'
+import { imageRepositoryName } from '../manifest/providers.js'
 import { configInvalid, configValue } from './errors.js'
 import { addressOf, redactConfig, redactUrl } from './redact.js'
 
@@ -213,10 +214,8 @@ interface Target {
 
 /** The built-in backend for a wasmCloud provider image (`ghcr.io/wasmcloud/keyvalue-redis:0.28.1`). */
 export function providerForImage(imageRef: string): { backend: BackendName; capabilities: CapabilityName[] } | undefined {
-  const withoutScheme = imageRef.replace(/^oci:\/\//, '')
-  const repository = withoutScheme.split('@')[0].replace(/:[^/:]*$/, '')
-  const name = repository.split('/').pop() ?? ''
-  return PROVIDER_IMAGES[name]
+  const name = imageRepositoryName(imageRef)
+  return Object.hasOwn(PROVIDER_IMAGES, name) ? PROVIDER_IMAGES[name] : undefined
 }
 
 function targetFromImage(imageRef: string, capability: CapabilityName, where: string): Target {

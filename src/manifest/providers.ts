@@ -33,18 +33,16 @@ export const PROVIDERS: Record<ProviderKind, Omit<ProviderSpec, 'kind'>> = {
   'messaging-nats': { name: 'messaging', image: PROVIDER_IMAGES.messagingNats, defaultConfig: { subscriptions: 'wasmcloud.dev' } },
 }
 
+/** The repository's last path segment of an image reference (`ghcr.io/wasmcloud/keyvalue-redis:0.28.1` → `keyvalue-redis`), any registry, tag or digest. */
+export function imageRepositoryName(image: string): string {
+  const repository = image.replace(/^oci:\/\//, '').split('@')[0].replace(/:[^/:]*$/, '')
+  return repository.split('/').pop() ?? ''
+}
+
 /** Which provider an `image_ref` names (by repository, any registry or tag), so its config keys apply. */
 export function providerKindOfImage(image: string): ProviderKind | undefined {
-  const repository = image.replace(/[@:][^/]*$/, '').split('/').at(-1) ?? ''
-  const known: Record<string, ProviderKind> = {
-    'http-server': 'http-server',
-    'http-client': 'http-client',
-    'keyvalue-nats': 'keyvalue-nats',
-    'keyvalue-redis': 'keyvalue-redis',
-    'blobstore-fs': 'blobstore-fs',
-    'messaging-nats': 'messaging-nats',
-  }
-  return known[repository]
+  const repository = imageRepositoryName(image)
+  return Object.hasOwn(PROVIDERS, repository) ? (repository as ProviderKind) : undefined
 }
 
 /** Interfaces the host provides itself: no provider, no link (wash dev's ignore list, deps.rs L49-62). */

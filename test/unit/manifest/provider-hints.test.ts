@@ -30,3 +30,16 @@ describe('what would supply an import the embedded host does not provide', () =>
     expect(error.hints[3]).toMatch(/^the embedded host provides/)
   })
 })
+
+describe('provider images by repository name', () => {
+  it('reads the name whatever the registry, tag or digest, and knows no name inherited from Object', async () => {
+    const { imageRepositoryName, providerKindOfImage } = await import('../../../src/manifest/providers.js')
+    const { providerForImage } = await import('../../../src/capabilities/binding.js')
+    expect(imageRepositoryName('oci://ghcr.io/wasmcloud/keyvalue-redis@sha256:abc')).toBe('keyvalue-redis')
+    expect(imageRepositoryName('localhost:5000/keyvalue-nats:0.3.1')).toBe('keyvalue-nats')
+    expect(providerKindOfImage('ghcr.io/wasmcloud/http-server:0.24.0')).toBe('http-server')
+    expect(providerKindOfImage('ghcr.io/acme/constructor:1.0.0')).toBeUndefined()
+    expect(providerForImage('ghcr.io/acme/toString:1.0.0')).toBeUndefined()
+    expect(providerForImage('ghcr.io/wasmcloud/blobstore-nats:0.1.0')).toMatchObject({ backend: 'nats' })
+  })
+})
