@@ -97,14 +97,17 @@ export function secretsFromProject(secrets: unknown, warnings: string[]): Secret
       return
     }
     const values = entry.values
-    if (!values || typeof values !== 'object') throw configInvalid(`${where} (${name}) needs source = { policy = "env" | "file", key = ... } or values = { env = ... } / { file = ... }`)
+    if (!values || typeof values !== 'object') throw configInvalid(`${where} (${name}) needs source = { policy = "env" | "file", key = ... } or values = { KEY = "$ENV:VARIABLE" } (wash) / { env = ... } / { file = ... }`)
     const keys = Object.keys(values)
     const text = (key: string) => {
       const item = values[key]
       if (typeof item !== 'string') throw configInvalid(`${where} (${name}): values.${key} must be a string`)
       return item
     }
-    if (keys.includes('env')) specs.push({ name, source: { kind: 'env', variable: text('env') }, origin: 'wasmcloud.toml' })
+    // wash's own form: a value "$ENV:VARIABLE" is read from that environment variable (the last one wins, as in wash dev).
+    const fromWashEnv = keys.map((key) => values[key]).filter((item): item is string => typeof item === 'string' && item.startsWith('$ENV:')).at(-1)
+    if (fromWashEnv !== undefined) specs.push({ name, source: { kind: 'env', variable: fromWashEnv.slice('$ENV:'.length) }, origin: 'wasmcloud.toml' })
+    else if (keys.includes('env')) specs.push({ name, source: { kind: 'env', variable: text('env') }, origin: 'wasmcloud.toml' })
     else if (keys.includes('file')) specs.push({ name, source: { kind: 'file', path: text('file') }, origin: 'wasmcloud.toml' })
     else if (keys.includes('value') || keys.length === 1) specs.push({ name, source: { kind: 'inline' }, origin: 'wasmcloud.toml', inline: text(keys.includes('value') ? 'value' : keys[0]) })
     else throw configInvalid(`${where} (${name}): values must hold one of env, file or value`)

@@ -43,6 +43,9 @@ values = { value = "\${env:INLINE}-suffix" }
 [[dev.secrets]]
 name = "vault"
 source = { policy = "nats-kv", key = "vault-key" }
+[[dev.secrets]]
+name = "wash-style"
+values = { db_password = "$ENV:DB_PASSWORD" }
 `),
       warnings,
     )
@@ -51,6 +54,8 @@ source = { policy = "nats-kv", key = "vault-key" }
       { name: 'cert', source: { kind: 'file', path: 'certs/key.pem' }, origin: 'wasmcloud.toml' },
       { name: 'token', source: { kind: 'env', variable: 'TOKEN' }, origin: 'wasmcloud.toml' },
       { name: 'inline', source: { kind: 'inline' }, origin: 'wasmcloud.toml', inline: '${env:INLINE}-suffix' },
+      // wash dev's own form: "$ENV:NAME" reads that variable.
+      { name: 'wash-style', source: { kind: 'env', variable: 'DB_PASSWORD' }, origin: 'wasmcloud.toml' },
     ])
     expect(warnings).toEqual([expect.stringContaining('"vault"')])
   })
