@@ -14,7 +14,9 @@ export function createIdentity(log: (level: LogLevel, context: string, message: 
         const name = component()
         if (!told.has(name)) {
           told.add(name)
-          log('debug', 'wasmcloud:identity', `no workload identity is configured for ${name} (the embedded host has no SPIFFE agent): get("${audience}") returns none`)
+          // The audience is the guest's string: quoted as JSON and cut short, so it cannot forge or flood a log line.
+          const shown = JSON.stringify(audience.length > 200 ? `${audience.slice(0, 200)}…` : audience)
+          log('debug', 'wasmcloud:identity', `no workload identity is configured for ${name} (the embedded host has no SPIFFE agent): get(${shown}) returns none`)
         }
         return undefined
       },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { CallTargetInterface, createBus, interfaceOfCall, LinkSelection, setCapabilityLinks } from '../../../src/host/wasi/bus.js'
+import { createIdentity } from '../../../src/host/wasi/identity.js'
 import { createImports, hostLinkSelection, withoutHostGrants } from '../../../src/host/wasi/imports.js'
 import { unprovidedImports } from '../../../src/host/load.js'
 
@@ -191,5 +192,19 @@ describe('imports of a linked component (withoutHostGrants)', () => {
     expect(granted['wasi:http/outgoing-handler']).toBeUndefined()
     expect(Object.keys(granted).sort()).toEqual(['wasi:cli/environment', 'wasi:filesystem/preopens', 'wasmcloud:secrets/store'])
     expect(sent).toEqual([])
+  })
+})
+
+describe('wasmcloud:identity/store', () => {
+  it('answers none, and logs once per component with the audience quoted and cut short', () => {
+    const lines: string[] = []
+    const store = createIdentity((level, _context, message) => lines.push(`${level} ${message}`), () => 'solo').store
+    const audience = `spiffe://x/${'a'.repeat(500)}"\nforged line`
+    expect(store.get(audience)).toBeUndefined()
+    expect(store.get('other')).toBeUndefined()
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^debug no workload identity is configured for solo/)
+    expect(lines[0]).not.toContain('\n')
+    expect(lines[0].length).toBeLessThan(400)
   })
 })
