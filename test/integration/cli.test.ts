@@ -24,6 +24,12 @@ describe('the wasmctl CLI', () => {
     expect(result.stderr).toContain('"templtes list" is not a wasmctl command. Did you mean "templates list"?')
   })
 
+  it('an argument a command does not take is an unexpected argument of that command, not an unknown command', async () => {
+    const result = await runCli(['keys', 'list', 'extra', '--json'])
+    expect(result.exitCode).toBe(2)
+    expect(result.json).toMatchObject({ status: 2, error: { code: 'USAGE', message: 'Unexpected argument: extra', hints: ['run `wasmctl keys list --help` to see its usage'] } })
+  })
+
   it('reports an unknown command in the JSON envelope with --json', async () => {
     const result = await runCli(['biuld', '--json'])
     expect(result.exitCode).toBe(2)
