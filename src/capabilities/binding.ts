@@ -302,14 +302,8 @@ function capabilityLabel(capability: CapabilityName): string {
   return capability === 'keyvalue' ? 'wasi:keyvalue' : capability === 'blobstore' ? 'wasi:blobstore' : capability === 'messaging-consumer' ? 'wasmcloud:messaging/consumer' : 'wasmcloud:messaging/handler'
 }
 
-interface Draft {
-  backend: BackendName
-  linkName: string
-  linkConfig: Record<string, string>
-  source: BindingSource
-  imageRef?: string
-  secretKeys?: string[]
-}
+/** A binding before it knows which of the component's interfaces it serves. */
+type Draft = Omit<Binding, 'capability' | 'interfaces'>
 
 export function resolveBindings(input: ResolveInput): ResolvedBindings {
   const env = input.env ?? {}
